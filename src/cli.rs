@@ -1,0 +1,36 @@
+//! Command-line interface.
+
+use clap::Parser;
+
+/// See how container networking on this Linux host fits together: bridges, veth pairs,
+/// network namespaces and Docker networks, read live through netlink and the Docker API.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "netview", version, about, long_about = None)]
+pub struct Cli {
+    /// Print one snapshot of the host's topology and exit.
+    #[arg(long)]
+    pub snapshot: bool,
+
+    /// With --snapshot: print JSON ("schema": 1) instead of text.
+    #[arg(long, requires = "snapshot")]
+    pub json: bool,
+
+    /// Do not contact the Docker engine (netlink view only).
+    #[arg(long)]
+    pub no_docker: bool,
+
+    /// Do not look for namespaces held only by processes (/proc/<pid>/ns/net).
+    #[arg(long)]
+    pub no_proc_scan: bool,
+
+    /// Seconds to wait for the Docker engine before showing the rest without it.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = positive_seconds)]
+    pub docker_timeout: f64,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 600.0 => Ok(v),
+        _ => Err(format!("expected a number of seconds between 0 and 600, got {s:?}")),
+    }
+}

@@ -1,0 +1,215 @@
+//! Docker networks and containers through the Engine API (bollard). Read-only: list and inspect.
+//!
+//! One container list carries names, states, network modes, endpoints and ports; only running
+//! containers are inspected, for what the list lacks (the sandbox's namespace file and the pid).
+
+use crate::collect::discovery::identity;
+use crate::model::{ContainerObs, DockerNetworkObs, DockerObs, EndpointObs, IpamPoolObs, PortObs};
+use bollard::Docker;
+use bollard::models::{ContainerInspectResponse, ContainerSummary, EndpointSettings, Network};
+use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptions};
+use futures_util::StreamExt;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Oldest API this code is written against (Docker 20.10, as in Debian 12).
+pub const MIN_API: (u32, u32) = (1, 41);
+const INSPECT_CONCURRENCY: usize = 16;
+
+fn non_empty(s: Option<&String>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).cloned()
+}
+
+fn sorted_map(m: Option<&std::collections::HashMap<String, String>>) -> BTreeMap<String, String> {
+    m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+}
+
+pub fn network_obs(n: &Network) -> DockerNetworkObs {
+    let ipam = n.ipam.as_ref();
+    DockerNetworkObs {
+        id: n.id.clone().unwrap_or_default(),
+        name: n.name.clone().unwrap_or_default(),
+        driver: n.driver.clone().unwrap_or_default(),
+        scope: n.scope.clone().unwrap_or_default(),
+        internal: n.internal.unwrap_or(false),
+        attachable: n.attachable.unwrap_or(false),
+        ipv6: n.enable_ipv6.unwrap_or(false),
+        ipam_driver: ipam.and_then(|i| non_empty(i.driver.as_ref())),
+        pools: ipam
+            .and_then(|i| i.config.as_ref())
+            .map(|pools| {
+                pools
+                    .iter()
+                    .map(|p| IpamPoolObs {
+                        subnet: non_empty(p.subnet.as_ref()),
+                        gateway: non_empty(p.gateway.as_ref()),
+                        ip_range: non_empty(p.ip_range.as_ref()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        options: sorted_map(n.options.as_ref()),
+        labels: sorted_map(n.labels.as_ref()),
+    }
+}
+
+fn with_prefix(ip: Option<&String>, len: Option<i64>) -> Option<String> {
+    let ip = non_empty(ip)?;
+    Some(match len {
+        Some(l) if l > 0 => format!("{ip}/{l}"),
+        _ => ip,
+    })
+}
+
+pub fn endpoint_obs(network: &str, e: &EndpointSettings) -> EndpointObs {
+    EndpointObs {
+        network: network.to_string(),
+        network_id: non_empty(e.network_id.as_ref()),
+        endpoint_id: non_empty(e.endpoint_id.as_ref()),
+        ipv4: with_prefix(e.ip_address.as_ref(), e.ip_prefix_len),
+        ipv6: with_prefix(e.global_ipv6_address.as_ref(), e.global_ipv6_prefix_len),
+        mac: non_empty(e.mac_address.as_ref()).map(|m| m.to_ascii_lowercase()),
+        gateway: non_empty(e.gateway.as_ref()),
+        aliases: e.aliases.clone().unwrap_or_default(),
+    }
+}
+
+pub fn container_obs(c: &ContainerSummary) -> ContainerObs {
+    let name = c
+        .names
+        .as_ref()
+        .and_then(|n| n.first())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_else(|| c.id.clone().unwrap_or_default().chars().take(12).collect());
+    let mut endpoints: Vec<EndpointObs> = c
+        .network_settings
+        .as_ref()
+        .and_then(|s| s.networks.as_ref())
+        .map(|nets| nets.iter().map(|(name, e)| endpoint_obs(name, e)).collect())
+        .unwrap_or_default();
+    endpoints.sort_by(|a, b| a.network.cmp(&b.network));
+    let mut ports: Vec<PortObs> = c
+        .ports
+        .iter()
+        .flatten()
+        .map(|p| PortObs {
+            container_port: p.private_port,
+            protocol: p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into()),
+            host_ip: non_empty(p.ip.as_ref()),
+            host_port: p.public_port,
+        })
+        .collect();
+    ports.sort();
+    ports.dedup();
+    ContainerObs {
+        id: c.id.clone().unwrap_or_default(),
+        name,
+        image: c.image.clone(),
+        state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+        network_mode: c.host_config.as_ref().and_then(|h| h.network_mode.clone()).unwrap_or_default(),
+        sandbox_key: None,
+        pid: None,
+        namespace: None,
+        endpoints,
+        ports,
+        labels: sorted_map(c.labels.as_ref()),
+    }
+}
+
+/// Take from an inspect what the list lacks: the namespace file and the pid.
+pub fn apply_inspect(c: &mut ContainerObs, i: &ContainerInspectResponse) {
+    c.sandbox_key = i.network_settings.as_ref().and_then(|s| non_empty(s.sandbox_key.as_ref()));
+    c.pid = i.state.as_ref().and_then(|s| s.pid).filter(|&p| p > 0).and_then(|p| u32::try_from(p).ok());
+}
+
+fn running(state: &str) -> bool {
+    matches!(state, "running" | "paused" | "restarting")
+}
+
+/// Read Docker within `budget`. Never fails: a missing engine becomes `available: false` and a reason.
+pub async fn collect(budget: Duration) -> DockerObs {
+    match tokio::time::timeout(budget, collect_inner(budget)).await {
+        Ok(Ok(obs)) => obs,
+        Ok(Err(e)) => unavailable(e),
+        Err(_) => unavailable(format!("the Docker engine did not answer within {} s", budget.as_secs_f32())),
+    }
+}
+
+fn unavailable(error: String) -> DockerObs {
+    DockerObs { available: false, error: Some(error), ..Default::default() }
+}
+
+async fn collect_inner(budget: Duration) -> Result<DockerObs, String> {
+    let docker = Docker::connect_with_defaults().map_err(|e| explain(&e.to_string()))?.with_timeout(budget);
+    let version = docker.version().await.map_err(|e| explain(&e.to_string()))?;
+    let mut obs = DockerObs {
+        available: true,
+        engine_version: version.version.clone(),
+        api_version: version.api_version.clone(),
+        ..Default::default()
+    };
+    if let Some(api) = version.api_version.as_deref().and_then(parse_api) {
+        if api < MIN_API {
+            obs.error = Some(format!(
+                "Docker API {}.{} is older than {}.{}, the oldest netview is tested with: some fields may be missing",
+                api.0, api.1, MIN_API.0, MIN_API.1
+            ));
+        }
+    }
+    let list = ListContainersOptionsBuilder::default().all(true).build();
+    let (networks, containers) = tokio::join!(docker.list_networks(None::<ListNetworksOptions>), docker.list_containers(Some(list)));
+    let networks = networks.map_err(|e| format!("listing Docker networks failed: {e}"))?;
+    let containers = containers.map_err(|e| format!("listing Docker containers failed: {e}"))?;
+    obs.networks = networks.iter().map(network_obs).collect();
+    obs.networks.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+
+    let mut all: Vec<ContainerObs> = containers.iter().map(container_obs).collect();
+    let inspected: Vec<(usize, Option<ContainerInspectResponse>)> = futures_util::stream::iter(all.iter().enumerate().filter(|(_, c)| running(&c.state)))
+        .map(|(i, c)| {
+            let docker = docker.clone();
+            let id = c.id.clone();
+            async move { (i, docker.inspect_container(&id, None::<InspectContainerOptions>).await.ok()) }
+        })
+        .buffer_unordered(INSPECT_CONCURRENCY)
+        .collect()
+        .await;
+    for (i, ins) in inspected {
+        match ins {
+            Some(ins) => apply_inspect(&mut all[i], &ins),
+            None => all[i].state = "removed".into(), // gone between the list and the inspect
+        }
+    }
+    for c in &mut all {
+        c.namespace = c
+            .sandbox_key
+            .as_deref()
+            .and_then(|k| identity(Path::new(k)).ok())
+            .or_else(|| c.pid.and_then(|p| identity(Path::new(&format!("/proc/{p}/ns/net"))).ok()));
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    obs.containers = all;
+    Ok(obs)
+}
+
+fn parse_api(v: &str) -> Option<(u32, u32)> {
+    let (a, b) = v.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Turn a connection error into one line that says what is wrong and how to fix it.
+pub fn explain(err: &str) -> String {
+    let host = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let lower = err.to_lowercase();
+    if lower.contains("permission denied") {
+        format!("permission denied on {host}: run netview as root or as a member of the docker group")
+    } else if lower.contains("no such file") || lower.contains("socket not found") || lower.contains("notfound") {
+        format!("no Docker engine at {host} (socket missing): start one with `systemctl start docker` (or `dockerd`), or set DOCKER_HOST")
+    } else if lower.contains("connection refused") {
+        format!("nothing answers at {host} (connection refused): is dockerd running? Start it with `systemctl start docker`")
+    } else if lower.contains("unsupported") || lower.contains("invalid") || lower.contains("uri") {
+        format!("DOCKER_HOST={host} is not a usable address ({err}); use unix:///path/to/docker.sock or tcp://host:port")
+    } else {
+        format!("cannot read Docker at {host}: {err}")
+    }
+}

@@ -1,0 +1,125 @@
+//! Collectors: everything that reads the live system. No UI types here.
+
+pub mod discovery;
+pub mod docker;
+pub mod host;
+pub mod netlink;
+pub mod nsids;
+
+use crate::model::{NamespaceObs, Observation};
+use netlink::{Job, NsTarget, Output, ReadError};
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Read Docker at all.
+    pub docker: bool,
+    /// Upper bound for the whole Docker read.
+    pub docker_timeout: Duration,
+    /// Look for namespaces held only by processes (`/proc/<pid>/ns/net`).
+    pub scan_proc: bool,
+    /// Threads that enter namespaces.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { docker: true, docker_timeout: Duration::from_secs(5), scan_proc: true, threads: 4 }
+    }
+}
+
+/// One full read of the host: netlink in every namespace, Docker and host facts, concurrently.
+pub async fn collect(opts: &Options) -> Observation {
+    let docker = async {
+        if opts.docker {
+            docker::collect(opts.docker_timeout).await
+        } else {
+            crate::model::DockerObs { error: Some("Docker reading turned off (--no-docker)".into()), ..Default::default() }
+        }
+    };
+    let (scan_proc, threads) = (opts.scan_proc, opts.threads);
+    let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads));
+    let (docker, net) = tokio::join!(docker, net);
+    let (namespaces, mut notes, skipped) = net.unwrap_or_else(|e| (Vec::new(), vec![format!("namespace reader failed: {e}")], 0));
+    if let Some(e) = docker.error.as_ref().filter(|_| !docker.available) {
+        notes.push(format!("Docker: {e}"));
+    }
+    Observation { host: host::facts(), namespaces, docker, notes, skipped_namespaces: skipped }
+}
+
+/// Discover namespaces, dump each one, then resolve the nsids their links refer to.
+pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, Vec<String>, usize) {
+    let found = discovery::discover(scan_proc);
+    let mut notes = found.notes;
+    let mut skipped = found.skipped;
+    let Some(host) = found.namespaces.first().map(|n| n.id) else {
+        return (Vec::new(), notes, skipped);
+    };
+    let jobs = found.namespaces.iter().map(|f| (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump)).collect();
+    let results = netlink::run_jobs(host, jobs, threads);
+    let mut namespaces = Vec::new();
+    let mut denied = Vec::new();
+    for (f, r) in found.namespaces.into_iter().zip(results) {
+        match r {
+            Ok(Output::Dump(d)) => namespaces.push(NamespaceObs {
+                id: f.id,
+                paths: f.paths,
+                sources: f.sources,
+                links: d.links,
+                routes: d.routes,
+                nsids: Default::default(),
+            }),
+            Ok(Output::Nsids(_)) => {}
+            Err(ReadError::Gone) => skipped += 1,
+            Err(ReadError::Denied(_)) => denied.push(f.paths.join(" ")),
+            Err(ReadError::Failed(e)) => {
+                skipped += 1;
+                notes.push(format!("could not read namespace {}: {e}", f.paths.join(" ")));
+            }
+        }
+    }
+    if !denied.is_empty() {
+        skipped += denied.len();
+        notes.push(format!(
+            "{} namespaces could not be entered (entering another namespace needs root, CAP_SYS_ADMIN); showing the host's own view of them",
+            denied.len()
+        ));
+    }
+    resolve_nsids(host, &mut namespaces, threads);
+    (namespaces, notes, skipped)
+}
+
+/// Ask the host first (it references most namespaces), let veth symmetry answer the way back,
+/// then ask the remaining namespaces themselves.
+fn resolve_nsids(host: crate::model::NsIdentity, namespaces: &mut [NamespaceObs], threads: usize) {
+    for host_round in [true, false] {
+        let pending = nsids::pending(namespaces);
+        let mut jobs = Vec::new();
+        let mut askers = Vec::new();
+        for (a, wanted) in pending {
+            if (namespaces[a].id == host) != host_round {
+                continue;
+            }
+            let mut candidates: Vec<usize> = wanted.into_values().flatten().collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let targets = candidates.iter().map(|&b| target(&namespaces[b])).collect();
+            jobs.push((target(&namespaces[a]), Job::Nsids(targets)));
+            askers.push(a);
+        }
+        if jobs.is_empty() {
+            continue;
+        }
+        for (a, r) in askers.into_iter().zip(netlink::run_jobs(host, jobs, threads)) {
+            if let Ok(Output::Nsids(found)) = r {
+                nsids::apply(&mut namespaces[a], &found);
+            }
+        }
+        nsids::propagate(namespaces);
+    }
+}
+
+fn target(ns: &NamespaceObs) -> NsTarget {
+    let path = if ns.is_host() { discovery::HOST_NS_PATH } else { ns.paths.first().map_or("", |p| p.as_str()) };
+    NsTarget { id: ns.id, path: path.into() }
+}

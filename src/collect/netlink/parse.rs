@@ -1,0 +1,224 @@
+//! netlink messages -> model observations. Pure functions, so they can be tested on built messages.
+
+use crate::model::{LinkObs, RouteObs, Stats, Vxlan};
+use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
+use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage};
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteType};
+use std::net::IpAddr;
+
+pub fn mac_string(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Names come from the kernel as bytes; keep them printable and valid UTF-8 without losing what they say.
+fn kind_name(kind: &InfoKind) -> String {
+    match kind {
+        InfoKind::Other(s) => s.clone(),
+        k => k.to_string(),
+    }
+}
+
+pub fn link_from_msg(msg: &LinkMessage) -> LinkObs {
+    let mut link = LinkObs { ifindex: msg.header.index, ..Default::default() };
+    for attr in &msg.attributes {
+        match attr {
+            LinkAttribute::IfName(n) => link.name = n.clone(),
+            LinkAttribute::Mtu(m) => link.mtu = Some(*m),
+            LinkAttribute::Address(a) if !a.is_empty() => link.mac = Some(mac_string(a)),
+            LinkAttribute::Controller(i) => link.master = Some(*i),
+            LinkAttribute::Link(i) => link.link = Some(*i),
+            LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
+            LinkAttribute::OperState(s) => link.state = s.to_string(),
+            LinkAttribute::Stats64(s) => {
+                link.stats = Some(Stats {
+                    rx_bytes: s.rx_bytes,
+                    tx_bytes: s.tx_bytes,
+                    rx_packets: s.rx_packets,
+                    tx_packets: s.tx_packets,
+                    rx_errors: s.rx_errors,
+                    tx_errors: s.tx_errors,
+                    rx_dropped: s.rx_dropped,
+                    tx_dropped: s.tx_dropped,
+                })
+            }
+            LinkAttribute::LinkInfo(infos) => {
+                for info in infos {
+                    match info {
+                        LinkInfo::Kind(k) => link.kind = Some(kind_name(k)),
+                        LinkInfo::Data(InfoData::Vxlan(v)) => link.vxlan = Some(vxlan(v)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    link
+}
+
+fn vxlan(attrs: &[InfoVxlan]) -> Vxlan {
+    let mut v = Vxlan::default();
+    for a in attrs {
+        match a {
+            InfoVxlan::Id(id) => v.vni = Some(*id),
+            InfoVxlan::Port(p) => v.port = Some(*p),
+            InfoVxlan::Local(ip) => v.local = Some(ip.to_string()),
+            InfoVxlan::Local6(ip) => v.local = Some(ip.to_string()),
+            InfoVxlan::Group(ip) => v.group = Some(ip.to_string()),
+            InfoVxlan::Group6(ip) => v.group = Some(ip.to_string()),
+            _ => {}
+        }
+    }
+    v
+}
+
+/// (ifindex, "addr/len"); IFA_LOCAL is the interface's own address on point-to-point links.
+pub fn address_from_msg(msg: &AddressMessage) -> Option<(u32, IpAddr, String)> {
+    let mut address = None;
+    let mut local = None;
+    for attr in &msg.attributes {
+        match attr {
+            AddressAttribute::Address(a) => address = Some(*a),
+            AddressAttribute::Local(a) => local = Some(*a),
+            _ => {}
+        }
+    }
+    let ip = local.or(address)?;
+    Some((msg.header.index, ip, format!("{ip}/{}", msg.header.prefix_len)))
+}
+
+fn route_ip(a: &RouteAddress) -> Option<IpAddr> {
+    match a {
+        RouteAddress::Inet(ip) => Some(IpAddr::V4(*ip)),
+        RouteAddress::Inet6(ip) => Some(IpAddr::V6(*ip)),
+        _ => None,
+    }
+}
+
+/// Unicast routes of the main table; others (local, broadcast, other tables) are not what a student asks about.
+pub fn route_from_msg(msg: &RouteMessage) -> Option<RouteObs> {
+    let mut table = u32::from(msg.header.table);
+    let mut destination = None;
+    let mut gateway = None;
+    let mut oif = None;
+    for attr in &msg.attributes {
+        match attr {
+            RouteAttribute::Table(t) => table = *t,
+            RouteAttribute::Destination(d) => destination = route_ip(d),
+            RouteAttribute::Gateway(g) => gateway = route_ip(g),
+            RouteAttribute::Oif(i) => oif = Some(*i),
+            _ => {}
+        }
+    }
+    if table != u32::from(RouteHeader::RT_TABLE_MAIN) || msg.header.kind != RouteType::Unicast {
+        return None;
+    }
+    let len = msg.header.destination_prefix_length;
+    let destination = match destination {
+        None if len == 0 => "default".to_string(),
+        None => return None,
+        Some(ip) => format!("{ip}/{len}"),
+    };
+    Some(RouteObs { destination, gateway: gateway.map(|g| g.to_string()), oif })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtnetlink::packet_route::AddressFamily;
+    use rtnetlink::packet_route::link::{InfoPortKind, State, Stats64};
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn veth_port_of_a_bridge_with_peer_in_other_namespace() {
+        let mut msg = LinkMessage::default();
+        msg.header.index = 42;
+        let mut stats = Stats64::default();
+        stats.rx_bytes = 1000;
+        stats.tx_packets = 7;
+        stats.rx_dropped = 2;
+        msg.attributes = vec![
+            LinkAttribute::IfName("veth1a2b3c4".into()),
+            LinkAttribute::Mtu(1500),
+            LinkAttribute::Address(vec![0x02, 0x42, 0xac, 0x11, 0x00, 0x02]),
+            LinkAttribute::Controller(5),
+            LinkAttribute::Link(17),
+            LinkAttribute::LinkNetNsId(3),
+            LinkAttribute::OperState(State::Up),
+            LinkAttribute::Stats64(stats),
+            LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Veth), LinkInfo::PortKind(InfoPortKind::Bridge)]),
+        ];
+        let l = link_from_msg(&msg);
+        assert_eq!(l.ifindex, 42);
+        assert_eq!(l.name, "veth1a2b3c4");
+        assert_eq!(l.kind.as_deref(), Some("veth"));
+        assert_eq!(l.mac.as_deref(), Some("02:42:ac:11:00:02"));
+        assert_eq!((l.master, l.link, l.link_netnsid), (Some(5), Some(17), Some(3)));
+        assert_eq!(l.state, "UP");
+        let s = l.stats.expect("stats");
+        assert_eq!((s.rx_bytes, s.tx_packets, s.rx_dropped), (1000, 7, 2));
+    }
+
+    #[test]
+    fn physical_nic_has_no_kind_and_vxlan_has_vni() {
+        let mut msg = LinkMessage::default();
+        msg.header.index = 2;
+        msg.attributes = vec![LinkAttribute::IfName("enp1s0".into())];
+        let l = link_from_msg(&msg);
+        assert_eq!(l.kind, None);
+        assert_eq!(l.mac, None);
+
+        let mut msg = LinkMessage::default();
+        msg.attributes = vec![LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::Vxlan),
+            LinkInfo::Data(InfoData::Vxlan(vec![InfoVxlan::Id(4096), InfoVxlan::Port(4789), InfoVxlan::Local(Ipv4Addr::new(10, 0, 0, 1))])),
+        ])];
+        let l = link_from_msg(&msg);
+        assert_eq!(l.kind.as_deref(), Some("vxlan"));
+        let v = l.vxlan.expect("vxlan");
+        assert_eq!((v.vni, v.port, v.local.as_deref()), (Some(4096), Some(4789), Some("10.0.0.1")));
+    }
+
+    #[test]
+    fn address_prefers_local() {
+        let mut msg = AddressMessage::default();
+        msg.header.family = AddressFamily::Inet;
+        msg.header.index = 3;
+        msg.header.prefix_len = 16;
+        msg.attributes = vec![
+            AddressAttribute::Address(IpAddr::V4(Ipv4Addr::new(172, 17, 0, 1))),
+            AddressAttribute::Local(IpAddr::V4(Ipv4Addr::new(172, 17, 0, 1))),
+        ];
+        assert_eq!(address_from_msg(&msg).map(|a| a.2), Some("172.17.0.1/16".to_string()));
+        assert_eq!(address_from_msg(&AddressMessage::default()), None);
+    }
+
+    #[test]
+    fn default_and_subnet_routes_of_main_table_only() {
+        let mut msg = RouteMessage::default();
+        msg.header.table = RouteHeader::RT_TABLE_MAIN;
+        msg.header.kind = RouteType::Unicast;
+        msg.attributes = vec![RouteAttribute::Gateway(RouteAddress::Inet(Ipv4Addr::new(10, 0, 2, 2))), RouteAttribute::Oif(2)];
+        let r = route_from_msg(&msg).expect("default route");
+        assert_eq!((r.destination.as_str(), r.gateway.as_deref(), r.oif), ("default", Some("10.0.2.2"), Some(2)));
+
+        msg.header.destination_prefix_length = 16;
+        msg.attributes = vec![RouteAttribute::Destination(RouteAddress::Inet(Ipv4Addr::new(172, 17, 0, 0))), RouteAttribute::Oif(5)];
+        assert_eq!(route_from_msg(&msg).map(|r| r.destination), Some("172.17.0.0/16".into()));
+
+        msg.header.table = 255;
+        assert_eq!(route_from_msg(&msg), None);
+        msg.header.table = 0;
+        msg.attributes.push(RouteAttribute::Table(254));
+        assert!(route_from_msg(&msg).is_some());
+        msg.header.kind = RouteType::Local;
+        assert_eq!(route_from_msg(&msg), None);
+    }
+}

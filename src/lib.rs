@@ -1,0 +1,9 @@
+//! netview: how container networking on a Linux host fits together, read live.
+//!
+//! Layers: `model` (pure types and the topology join), `collect` (netlink, Docker, host facts),
+//! `output` (snapshot text and JSON).
+
+pub mod cli;
+pub mod collect;
+pub mod model;
+pub mod output;

@@ -1,0 +1,196 @@
+//! What the collectors saw, before any correlation: plain data, no I/O.
+//! Collectors fill these types; `topology::build` joins them into a `Topology`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A network namespace's identity: the (device, inode) of its nsfs file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NsIdentity {
+    pub dev: u64,
+    pub inode: u64,
+}
+
+/// Where a namespace was found; one namespace may be found in several places.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NsSource {
+    /// The namespace netview itself runs in.
+    Host,
+    /// `/run/netns/<name>`, made by `ip netns add` (CNI uses `cni-*` names).
+    Named { name: String },
+    /// `/run/docker/netns/<name>`: a container sandbox, an overlay network (`1-*`),
+    /// a swarm load balancer (`lb_*`) or the ingress sandbox.
+    Docker { name: String },
+    /// `/proc/<pid>/ns/net` of a process whose namespace was not found elsewhere.
+    Process { pid: u32, comm: String },
+}
+
+/// Packet counters of one interface (IFLA_STATS64).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+}
+
+/// VXLAN parameters of a vxlan device.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vxlan {
+    pub vni: Option<u32>,
+    pub port: Option<u16>,
+    pub local: Option<String>,
+    pub group: Option<String>,
+}
+
+/// One link as netlink reported it, inside one namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkObs {
+    pub ifindex: u32,
+    pub name: String,
+    /// IFLA_INFO_KIND: "bridge", "veth", "vxlan", "macvlan"...; None for physical NICs and lo.
+    pub kind: Option<String>,
+    pub mac: Option<String>,
+    pub mtu: Option<u32>,
+    pub state: String,
+    /// IFLA_MASTER: ifindex of the bridge (or bond) this link is a port of.
+    pub master: Option<u32>,
+    /// IFLA_LINK: the veth peer's ifindex, or the parent of a macvlan/ipvlan/vxlan.
+    pub link: Option<u32>,
+    /// IFLA_LINK_NETNSID: the namespace of `link`, as an nsid meaningful only to this namespace.
+    pub link_netnsid: Option<i32>,
+    pub vxlan: Option<Vxlan>,
+    pub stats: Option<Stats>,
+    /// Addresses in CIDR form, IPv4 first, in kernel order.
+    pub addresses: Vec<String>,
+}
+
+/// A route of the main table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteObs {
+    /// Destination in CIDR form; "default" for the default route.
+    pub destination: String,
+    pub gateway: Option<String>,
+    pub oif: Option<u32>,
+}
+
+/// Everything read inside one namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceObs {
+    pub id: NsIdentity,
+    pub paths: Vec<String>,
+    pub sources: Vec<NsSource>,
+    pub links: Vec<LinkObs>,
+    pub routes: Vec<RouteObs>,
+    /// This namespace's own view of nsids: nsid -> the namespace it names here.
+    pub nsids: BTreeMap<i32, NsIdentity>,
+}
+
+impl NamespaceObs {
+    pub fn is_host(&self) -> bool {
+        self.sources.contains(&NsSource::Host)
+    }
+    pub fn link(&self, ifindex: u32) -> Option<&LinkObs> {
+        self.links.iter().find(|l| l.ifindex == ifindex)
+    }
+}
+
+/// Facts about the host itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostFacts {
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    pub os: Option<String>,
+    pub uid: u32,
+}
+
+/// One IPAM pool of a Docker network.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpamPoolObs {
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DockerNetworkObs {
+    pub id: String,
+    pub name: String,
+    pub driver: String,
+    pub scope: String,
+    pub internal: bool,
+    pub attachable: bool,
+    pub ipv6: bool,
+    pub ipam_driver: Option<String>,
+    pub pools: Vec<IpamPoolObs>,
+    pub options: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointObs {
+    /// Network name as the container lists it.
+    pub network: String,
+    pub network_id: Option<String>,
+    pub endpoint_id: Option<String>,
+    /// Address in CIDR form.
+    pub ipv4: Option<String>,
+    pub ipv6: Option<String>,
+    pub mac: Option<String>,
+    pub gateway: Option<String>,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortObs {
+    pub container_port: u16,
+    pub protocol: String,
+    pub host_ip: Option<String>,
+    pub host_port: Option<u16>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerObs {
+    pub id: String,
+    pub name: String,
+    pub image: Option<String>,
+    pub state: String,
+    /// HostConfig.NetworkMode: "bridge", "host", "none", "container:<id>", or a network name.
+    pub network_mode: String,
+    /// The sandbox's namespace file (NetworkSettings.SandboxKey); empty when not running.
+    pub sandbox_key: Option<String>,
+    pub pid: Option<u32>,
+    /// The namespace behind `sandbox_key` (or the process), found by the collector.
+    pub namespace: Option<NsIdentity>,
+    pub endpoints: Vec<EndpointObs>,
+    pub ports: Vec<PortObs>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DockerObs {
+    pub available: bool,
+    /// Why Docker could not be read, with how to fix it.
+    pub error: Option<String>,
+    pub engine_version: Option<String>,
+    pub api_version: Option<String>,
+    pub networks: Vec<DockerNetworkObs>,
+    pub containers: Vec<ContainerObs>,
+}
+
+/// One pass of every collector.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    pub host: HostFacts,
+    pub namespaces: Vec<NamespaceObs>,
+    pub docker: DockerObs,
+    /// Things that could not be read, each a sentence saying what and why.
+    pub notes: Vec<String>,
+    /// Namespaces found but gone (or unreadable) before they could be read.
+    pub skipped_namespaces: usize,
+}

@@ -1,0 +1,238 @@
+//! The correlated picture of the host: namespaces, interfaces, bridges and Docker objects,
+//! joined by identity (ifindex + nsid, MAC within a namespace), never by name guesses.
+
+use super::observation::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The JSON schema version of `Topology`; bump it when a field changes meaning.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topology {
+    pub schema: u32,
+    pub host: HostView,
+    pub namespaces: Vec<Namespace>,
+    pub bridges: Vec<Bridge>,
+    pub docker: Docker,
+    pub notes: Vec<String>,
+    pub skipped_namespaces: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostView {
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    pub os: Option<String>,
+    pub root: bool,
+    /// The host namespace's default route: the NIC traffic leaves by.
+    pub default_route: Option<DefaultRoute>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultRoute {
+    pub interface: Option<String>,
+    pub gateway: Option<String>,
+    pub addresses: Vec<String>,
+}
+
+/// What kind of thing made a namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NsKind {
+    Host,
+    Container,
+    Named,
+    Cni,
+    Overlay,
+    SwarmLb,
+    Ingress,
+    DockerSandbox,
+    Process,
+}
+
+impl NsKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NsKind::Host => "host",
+            NsKind::Container => "container",
+            NsKind::Named => "named",
+            NsKind::Cni => "cni",
+            NsKind::Overlay => "overlay",
+            NsKind::SwarmLb => "swarm-lb",
+            NsKind::Ingress => "ingress",
+            NsKind::DockerSandbox => "docker-sandbox",
+            NsKind::Process => "process",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace {
+    pub inode: u64,
+    pub dev: u64,
+    pub host: bool,
+    pub label: String,
+    pub kind: NsKind,
+    pub paths: Vec<String>,
+    /// Containers whose network namespace this is (several when they share it).
+    pub containers: Vec<String>,
+    pub interfaces: Vec<Interface>,
+    pub routes: Vec<RouteObs>,
+}
+
+/// The other end of a link: a veth's peer or a macvlan/vxlan's parent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRef {
+    /// Inode of the namespace it lives in; null when that namespace is not visible.
+    pub namespace: Option<u64>,
+    pub ifindex: u32,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interface {
+    pub name: String,
+    pub ifindex: u32,
+    pub kind: Option<String>,
+    pub mac: Option<String>,
+    pub mtu: Option<u32>,
+    pub state: String,
+    /// The bridge this interface is a port of.
+    pub master: Option<String>,
+    /// For a veth: its other end.
+    pub peer: Option<LinkRef>,
+    /// For macvlan, ipvlan, vlan, vxlan: the device it sits on.
+    pub parent: Option<LinkRef>,
+    pub vxlan: Option<Vxlan>,
+    pub addresses: Vec<String>,
+    pub stats: Stats,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bridge {
+    pub namespace: u64,
+    pub name: String,
+    pub ifindex: u32,
+    pub state: String,
+    pub addresses: Vec<String>,
+    /// The Docker network that owns this bridge, if any.
+    pub docker_network: Option<String>,
+    pub ports: Vec<BridgePort>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgePort {
+    pub name: String,
+    pub ifindex: u32,
+    pub kind: Option<String>,
+    pub state: String,
+    pub peer: Option<LinkRef>,
+    /// Label of the namespace behind the port (the peer's namespace).
+    pub behind: Option<String>,
+    pub containers: Vec<String>,
+    /// Addresses on the peer interface (what the container calls its IP).
+    pub peer_addresses: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Docker {
+    pub available: bool,
+    pub error: Option<String>,
+    pub engine_version: Option<String>,
+    pub api_version: Option<String>,
+    pub networks: Vec<Network>,
+    pub containers: Vec<Container>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subnet {
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    /// True when Docker left the gateway empty and it was taken from the bridge's own address.
+    pub gateway_derived: bool,
+    pub ip_range: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    pub id: String,
+    pub name: String,
+    pub driver: String,
+    pub scope: String,
+    pub internal: bool,
+    pub attachable: bool,
+    pub ipv6: bool,
+    pub subnets: Vec<Subnet>,
+    /// The Linux bridge behind a bridge-driver network, when it exists on this host.
+    pub bridge: Option<String>,
+    /// Inter-container communication on this network (com.docker.network.bridge.enable_icc).
+    pub icc: Option<bool>,
+    pub masquerade: Option<bool>,
+    pub compose_project: Option<String>,
+    pub options: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub containers: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub network: String,
+    pub ipv4: Option<String>,
+    pub ipv6: Option<String>,
+    pub mac: Option<String>,
+    pub gateway: Option<String>,
+    pub aliases: Vec<String>,
+    /// The interface inside the container (eth0, eth1...).
+    pub interface: Option<String>,
+    pub interface_ifindex: Option<u32>,
+    /// The other end of that interface's veth pair (on the host for bridge networks).
+    pub host_interface: Option<String>,
+    pub host_ifindex: Option<u32>,
+    pub host_namespace: Option<u64>,
+    /// The bridge that other end is a port of.
+    pub bridge: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    pub image: Option<String>,
+    pub state: String,
+    pub network_mode: String,
+    /// Inode of the container's network namespace (the host's for `host` mode).
+    pub namespace: Option<u64>,
+    /// For `container:<id>` mode: the container whose namespace this one joined.
+    pub shares_namespace_with: Option<String>,
+    pub endpoints: Vec<Endpoint>,
+    pub ports: Vec<PortObs>,
+    pub compose_project: Option<String>,
+}
+
+impl Topology {
+    pub fn host_namespace(&self) -> Option<&Namespace> {
+        self.namespaces.iter().find(|n| n.host)
+    }
+    pub fn namespace(&self, inode: u64) -> Option<&Namespace> {
+        self.namespaces.iter().find(|n| n.inode == inode)
+    }
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.docker.containers.iter().find(|c| c.name == name)
+    }
+    pub fn network(&self, name: &str) -> Option<&Network> {
+        self.docker.networks.iter().find(|n| n.name == name)
+    }
+    pub fn bridge(&self, name: &str) -> Option<&Bridge> {
+        self.bridges.iter().find(|b| b.name == name && Some(b.namespace) == self.host_namespace().map(|h| h.inode))
+    }
+}
+
+impl Namespace {
+    pub fn interface(&self, ifindex: u32) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.ifindex == ifindex)
+    }
+    pub fn interface_named(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+}
