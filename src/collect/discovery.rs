@@ -55,7 +55,12 @@ pub fn discover(scan_proc: bool) -> Discovery {
         }
         None => {
             by_id.insert(id, d.namespaces.len());
-            d.namespaces.push(FoundNs { id, open_path: PathBuf::from(&path), paths: vec![path], sources: vec![source] });
+            d.namespaces.push(FoundNs {
+                id,
+                open_path: PathBuf::from(&path),
+                paths: vec![path],
+                sources: vec![source],
+            });
         }
     };
     add(&mut d, host, HOST_NS_PATH.to_string(), NsSource::Host);
@@ -97,7 +102,11 @@ pub fn discover(scan_proc: bool) -> Discovery {
     d
 }
 
-fn scan_processes(d: &mut Discovery, host: NsIdentity, add: &mut impl FnMut(&mut Discovery, NsIdentity, String, NsSource)) {
+fn scan_processes(
+    d: &mut Discovery,
+    host: NsIdentity,
+    add: &mut impl FnMut(&mut Discovery, NsIdentity, String, NsSource),
+) {
     let Ok(entries) = std::fs::read_dir("/proc") else { return };
     let mut denied = 0usize;
     let mut seen: BTreeMap<NsIdentity, ()> = d.namespaces.iter().map(|n| (n.id, ())).collect();

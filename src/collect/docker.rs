@@ -149,31 +149,33 @@ async fn collect_inner(budget: Duration) -> Result<DockerObs, String> {
         api_version: version.api_version.clone(),
         ..Default::default()
     };
-    if let Some(api) = version.api_version.as_deref().and_then(parse_api) {
-        if api < MIN_API {
-            obs.error = Some(format!(
-                "Docker API {}.{} is older than {}.{}, the oldest netview is tested with: some fields may be missing",
-                api.0, api.1, MIN_API.0, MIN_API.1
-            ));
-        }
+    if let Some(api) = version.api_version.as_deref().and_then(parse_api)
+        && api < MIN_API
+    {
+        obs.error = Some(format!(
+            "Docker API {}.{} is older than {}.{}, the oldest netview is tested with: some fields may be missing",
+            api.0, api.1, MIN_API.0, MIN_API.1
+        ));
     }
     let list = ListContainersOptionsBuilder::default().all(true).build();
-    let (networks, containers) = tokio::join!(docker.list_networks(None::<ListNetworksOptions>), docker.list_containers(Some(list)));
+    let (networks, containers) =
+        tokio::join!(docker.list_networks(None::<ListNetworksOptions>), docker.list_containers(Some(list)));
     let networks = networks.map_err(|e| format!("listing Docker networks failed: {e}"))?;
     let containers = containers.map_err(|e| format!("listing Docker containers failed: {e}"))?;
     obs.networks = networks.iter().map(network_obs).collect();
     obs.networks.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
 
     let mut all: Vec<ContainerObs> = containers.iter().map(container_obs).collect();
-    let inspected: Vec<(usize, Option<ContainerInspectResponse>)> = futures_util::stream::iter(all.iter().enumerate().filter(|(_, c)| running(&c.state)))
-        .map(|(i, c)| {
-            let docker = docker.clone();
-            let id = c.id.clone();
-            async move { (i, docker.inspect_container(&id, None::<InspectContainerOptions>).await.ok()) }
-        })
-        .buffer_unordered(INSPECT_CONCURRENCY)
-        .collect()
-        .await;
+    let inspected: Vec<(usize, Option<ContainerInspectResponse>)> =
+        futures_util::stream::iter(all.iter().enumerate().filter(|(_, c)| running(&c.state)))
+            .map(|(i, c)| {
+                let docker = docker.clone();
+                let id = c.id.clone();
+                async move { (i, docker.inspect_container(&id, None::<InspectContainerOptions>).await.ok()) }
+            })
+            .buffer_unordered(INSPECT_CONCURRENCY)
+            .collect()
+            .await;
     for (i, ins) in inspected {
         match ins {
             Some(ins) => apply_inspect(&mut all[i], &ins),
@@ -204,11 +206,17 @@ pub fn explain(err: &str) -> String {
     if lower.contains("permission denied") {
         format!("permission denied on {host}: run netview as root or as a member of the docker group")
     } else if lower.contains("no such file") || lower.contains("socket not found") || lower.contains("notfound") {
-        format!("no Docker engine at {host} (socket missing): start one with `systemctl start docker` (or `dockerd`), or set DOCKER_HOST")
+        format!(
+            "no Docker engine at {host} (socket missing): start one with `systemctl start docker` (or `dockerd`), or set DOCKER_HOST"
+        )
     } else if lower.contains("connection refused") {
-        format!("nothing answers at {host} (connection refused): is dockerd running? Start it with `systemctl start docker`")
+        format!(
+            "nothing answers at {host} (connection refused): is dockerd running? Start it with `systemctl start docker`"
+        )
     } else if lower.contains("unsupported") || lower.contains("invalid") || lower.contains("uri") {
-        format!("DOCKER_HOST={host} is not a usable address ({err}); use unix:///path/to/docker.sock or tcp://host:port")
+        format!(
+            "DOCKER_HOST={host} is not a usable address ({err}); use unix:///path/to/docker.sock or tcp://host:port"
+        )
     } else {
         format!("cannot read Docker at {host}: {err}")
     }

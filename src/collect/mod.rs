@@ -34,13 +34,17 @@ pub async fn collect(opts: &Options) -> Observation {
         if opts.docker {
             docker::collect(opts.docker_timeout).await
         } else {
-            crate::model::DockerObs { error: Some("Docker reading turned off (--no-docker)".into()), ..Default::default() }
+            crate::model::DockerObs {
+                error: Some("Docker reading turned off (--no-docker)".into()),
+                ..Default::default()
+            }
         }
     };
     let (scan_proc, threads) = (opts.scan_proc, opts.threads);
     let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads));
     let (docker, net) = tokio::join!(docker, net);
-    let (namespaces, mut notes, skipped) = net.unwrap_or_else(|e| (Vec::new(), vec![format!("namespace reader failed: {e}")], 0));
+    let (namespaces, mut notes, skipped) =
+        net.unwrap_or_else(|e| (Vec::new(), vec![format!("namespace reader failed: {e}")], 0));
     if let Some(e) = docker.error.as_ref().filter(|_| !docker.available) {
         notes.push(format!("Docker: {e}"));
     }

@@ -39,7 +39,8 @@ pub fn pending(namespaces: &[NamespaceObs]) -> BTreeMap<usize, BTreeMap<i32, BTr
             if ns.nsids.contains_key(&nsid) {
                 continue;
             }
-            let candidates = by_ifindex.get(&p).into_iter().flatten().copied().filter(|&b| holds_other_end(ns, l, &namespaces[b]));
+            let candidates =
+                by_ifindex.get(&p).into_iter().flatten().copied().filter(|&b| holds_other_end(ns, l, &namespaces[b]));
             out.entry(a).or_default().entry(nsid).or_default().extend(candidates);
         }
     }
@@ -66,12 +67,12 @@ pub fn propagate(namespaces: &mut [NamespaceObs]) {
             let (Some(nsid), Some(p)) = (l.link_netnsid, l.link) else { continue };
             let Some(&b) = a.nsids.get(&nsid).and_then(|id| index.get(id)) else { continue };
             let peer_ns = &namespaces[b];
-            if let Some(peer) = peer_ns.link(p) {
-                if let (true, Some(back)) = (holds_other_end(a, l, peer_ns), peer.link_netnsid) {
-                    if !peer_ns.nsids.contains_key(&back) {
-                        learned.push((b, back, a.id));
-                    }
-                }
+            if let Some(peer) = peer_ns.link(p)
+                && let Some(back) = peer.link_netnsid
+                && holds_other_end(a, l, peer_ns)
+                && !peer_ns.nsids.contains_key(&back)
+            {
+                learned.push((b, back, a.id));
             }
         }
     }
@@ -97,7 +98,14 @@ mod tests {
     }
 
     fn veth(ifindex: u32, peer: u32, nsid: i32) -> LinkObs {
-        LinkObs { ifindex, name: format!("v{ifindex}"), kind: Some("veth".into()), link: Some(peer), link_netnsid: Some(nsid), ..Default::default() }
+        LinkObs {
+            ifindex,
+            name: format!("v{ifindex}"),
+            kind: Some("veth".into()),
+            link: Some(peer),
+            link_netnsid: Some(nsid),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -117,7 +125,8 @@ mod tests {
     #[test]
     fn resolving_the_host_side_teaches_the_container_the_way_back() {
         let mut all = vec![ns(1, vec![veth(10, 2, 5)]), ns(2, vec![veth(2, 10, 0)])];
-        apply(&mut all[0], &[(all[1].id, 5)]);
+        let container = all[1].id;
+        apply(&mut all[0], &[(container, 5)]);
         propagate(&mut all);
         assert_eq!(all[1].nsids.get(&0), Some(&all[0].id));
         assert!(pending(&all).is_empty());

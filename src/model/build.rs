@@ -13,10 +13,10 @@ pub fn build(obs: &Observation) -> Topology {
     let containers = join_containers(obs, &index, host);
     let mut ns_containers: BTreeMap<NsIdentity, Vec<String>> = BTreeMap::new();
     for (c, id) in &containers {
-        if let (Some(id), "running" | "paused" | "restarting") = (id, c.state.as_str()) {
-            if Some(*id) != host.map(|h| h.id) {
-                ns_containers.entry(*id).or_default().push(c.name.clone());
-            }
+        if let (Some(id), "running" | "paused" | "restarting") = (id, c.state.as_str())
+            && Some(*id) != host.map(|h| h.id)
+        {
+            ns_containers.entry(*id).or_default().push(c.name.clone());
         }
     }
     ns_containers.values_mut().for_each(|v| v.sort());
@@ -185,12 +185,17 @@ fn join_containers(
     host: Option<&NamespaceObs>,
 ) -> Vec<(Container, Option<NsIdentity>)> {
     let docker = &obs.docker;
-    let find = |key: &str| docker.containers.iter().find(|c| c.id == key || c.name == key || (key.len() >= 12 && c.id.starts_with(key)));
+    let find = |key: &str| {
+        docker.containers.iter().find(|c| c.id == key || c.name == key || (key.len() >= 12 && c.id.starts_with(key)))
+    };
     let mut out: Vec<(Container, Option<NsIdentity>)> = docker
         .containers
         .iter()
         .map(|c| {
-            let shared = c.network_mode.strip_prefix("container:").map(|target| find(target).map_or(target.to_string(), |t| t.name.clone()));
+            let shared = c
+                .network_mode
+                .strip_prefix("container:")
+                .map(|target| find(target).map_or(target.to_string(), |t| t.name.clone()));
             let running = c.state == "running" || c.state == "paused" || c.state == "restarting";
             let ns_id = if !running {
                 None
@@ -249,9 +254,11 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
     if ns.is_host() {
         return out; // host mode: the container has no interface of its own
     }
-    let by_mac = e.mac.as_deref().filter(|m| !m.is_empty()).and_then(|mac| {
-        ns.links.iter().find(|l| l.mac.as_deref().is_some_and(|lm| lm.eq_ignore_ascii_case(mac)))
-    });
+    let by_mac = e
+        .mac
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .and_then(|mac| ns.links.iter().find(|l| l.mac.as_deref().is_some_and(|lm| lm.eq_ignore_ascii_case(mac))));
     let by_ip = || {
         let ip = strip_prefix_len(e.ipv4.as_deref()?);
         ns.links.iter().find(|l| l.addresses.iter().any(|a| strip_prefix_len(a) == ip))
@@ -262,15 +269,14 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
     if link.kind.as_deref() != Some("veth") {
         return out;
     }
-    if let Some((Some(peer_ns), peer_idx)) = link_target(ns, link) {
-        if let Some(peer_ns) = index.get(&peer_ns) {
-            if let Some(peer) = peer_ns.link(peer_idx) {
-                out.host_interface = Some(peer.name.clone());
-                out.host_ifindex = Some(peer.ifindex);
-                out.host_namespace = Some(peer_ns.id.inode);
-                out.bridge = peer.master.and_then(|m| peer_ns.link(m)).map(|b| b.name.clone());
-            }
-        }
+    if let Some((Some(peer_ns), peer_idx)) = link_target(ns, link)
+        && let Some(peer_ns) = index.get(&peer_ns)
+        && let Some(peer) = peer_ns.link(peer_idx)
+    {
+        out.host_interface = Some(peer.name.clone());
+        out.host_ifindex = Some(peer.ifindex);
+        out.host_namespace = Some(peer_ns.id.inode);
+        out.bridge = peer.master.and_then(|m| peer_ns.link(m)).map(|b| b.name.clone());
     }
     out
 }
@@ -288,7 +294,11 @@ fn parse_bool(v: Option<&String>) -> Option<bool> {
     v.and_then(|s| s.parse().ok())
 }
 
-fn join_networks(docker: &DockerObs, host: Option<&NamespaceObs>, containers: &[(Container, Option<NsIdentity>)]) -> Vec<Network> {
+fn join_networks(
+    docker: &DockerObs,
+    host: Option<&NamespaceObs>,
+    containers: &[(Container, Option<NsIdentity>)],
+) -> Vec<Network> {
     let mut out: Vec<Network> = docker
         .networks
         .iter()
@@ -304,7 +314,10 @@ fn join_networks(docker: &DockerObs, host: Option<&NamespaceObs>, containers: &[
                     let derived = if given.is_none() {
                         bridge_link.and_then(|b| {
                             let subnet = p.subnet.as_deref()?;
-                            b.addresses.iter().find(|a| cidr_contains(subnet, a)).map(|a| strip_prefix_len(a).to_string())
+                            b.addresses
+                                .iter()
+                                .find(|a| cidr_contains(subnet, a))
+                                .map(|a| strip_prefix_len(a).to_string())
                         })
                     } else {
                         None

@@ -81,7 +81,9 @@ fn networks(t: &Topology, style: Style, lines: &mut Vec<String>) {
         let gateway = n
             .subnets
             .iter()
-            .filter_map(|s| s.gateway.as_ref().map(|g| if s.gateway_derived { format!("{g}(derived)") } else { g.clone() }))
+            .filter_map(|s| {
+                s.gateway.as_ref().map(|g| if s.gateway_derived { format!("{g}(derived)") } else { g.clone() })
+            })
             .collect::<Vec<_>>()
             .join(" ");
         let mut flags = Vec::new();
@@ -105,7 +107,11 @@ fn networks(t: &Topology, style: Style, lines: &mut Vec<String>) {
             if gateway.is_empty() { "-".into() } else { gateway },
             or_dash(n.bridge.as_deref()),
             if flags.is_empty() { "-".into() } else { flags.join(",") },
-            if n.containers.is_empty() { "-".into() } else { n.containers.iter().map(|c| safe(c)).collect::<Vec<_>>().join(",") },
+            if n.containers.is_empty() {
+                "-".into()
+            } else {
+                n.containers.iter().map(|c| safe(c)).collect::<Vec<_>>().join(",")
+            },
         ]);
     }
     lines.extend(tb.render("  "));
@@ -123,14 +129,27 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
             .ports
             .iter()
             .map(|p| match p.host_port {
-                Some(hp) => format!("{}:{hp}->{}/{}", p.host_ip.as_deref().unwrap_or("*"), p.container_port, p.protocol),
+                Some(hp) => {
+                    format!("{}:{hp}->{}/{}", p.host_ip.as_deref().unwrap_or("*"), p.container_port, p.protocol)
+                }
                 None => format!("{}/{}", p.container_port, p.protocol),
             })
             .collect::<Vec<_>>()
             .join(",");
         let ports = if ports.is_empty() { "-".to_string() } else { ports };
         if c.endpoints.is_empty() {
-            tb.row(vec![safe(&c.name), safe(&c.state), safe(&c.network_mode), "-".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into(), ports]);
+            tb.row(vec![
+                safe(&c.name),
+                safe(&c.state),
+                safe(&c.network_mode),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                ports,
+            ]);
             continue;
         }
         for (i, e) in c.endpoints.iter().enumerate() {
@@ -175,9 +194,10 @@ fn bridges(t: &Topology, style: Style, lines: &mut Vec<String>) {
         }
         let mut tb = Table::new(&["PORT", "KIND", "STATE", "OTHER END", "BEHIND IT", "ADDRESSES"]);
         for p in &b.ports {
-            let other = p.peer.as_ref().map_or("-".to_string(), |r| {
-                format!("{}#{}", r.name.as_deref().map_or("?".into(), safe), r.ifindex)
-            });
+            let other = p
+                .peer
+                .as_ref()
+                .map_or("-".to_string(), |r| format!("{}#{}", r.name.as_deref().map_or("?".into(), safe), r.ifindex));
             tb.row(vec![
                 safe(&p.name),
                 or_dash(p.kind.as_deref()),
@@ -294,7 +314,12 @@ fn tree(t: &Topology, style: Style, lines: &mut Vec<String>) {
         .interfaces
         .iter()
         .filter(|i| i.kind.as_deref() == Some("veth") && i.master.is_none())
-        .map(|i| node(format!("{} ⇄ {}", safe(&i.name), i.peer.as_ref().map_or("(no peer)".into(), |r| far_end(t, r))), vec![]))
+        .map(|i| {
+            node(
+                format!("{} ⇄ {}", safe(&i.name), i.peer.as_ref().map_or("(no peer)".into(), |r| far_end(t, r))),
+                vec![],
+            )
+        })
         .collect();
     if !loose.is_empty() {
         children.push(node("veth pairs not on a bridge".into(), loose));

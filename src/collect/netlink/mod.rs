@@ -130,7 +130,9 @@ fn enter(target: &NsTarget, current: &mut NsIdentity) -> Result<(), ReadError> {
         return Err(ReadError::Gone);
     }
     setns(&file, CloneFlags::CLONE_NEWNET).map_err(|e| match e {
-        nix::errno::Errno::EPERM | nix::errno::Errno::EACCES => ReadError::Denied(format!("setns into {}: {e}", target.path.display())),
+        nix::errno::Errno::EPERM | nix::errno::Errno::EACCES => {
+            ReadError::Denied(format!("setns into {}: {e}", target.path.display()))
+        }
         _ => ReadError::Failed(format!("setns into {}: {e}", target.path.display())),
     })?;
     *current = target.id;
@@ -138,7 +140,8 @@ fn enter(target: &NsTarget, current: &mut NsIdentity) -> Result<(), ReadError> {
 }
 
 async fn run_job(job: &Job) -> Result<Output, ReadError> {
-    let (conn, handle, _) = rtnetlink::new_connection().map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
+    let (conn, handle, _) =
+        rtnetlink::new_connection().map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
     let work = async {
         match job {
             Job::Dump => dump(&handle).await.map(Output::Dump),

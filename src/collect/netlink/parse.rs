@@ -178,7 +178,11 @@ mod tests {
         let mut msg = LinkMessage::default();
         msg.attributes = vec![LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::Vxlan),
-            LinkInfo::Data(InfoData::Vxlan(vec![InfoVxlan::Id(4096), InfoVxlan::Port(4789), InfoVxlan::Local(Ipv4Addr::new(10, 0, 0, 1))])),
+            LinkInfo::Data(InfoData::Vxlan(vec![
+                InfoVxlan::Id(4096),
+                InfoVxlan::Port(4789),
+                InfoVxlan::Local(Ipv4Addr::new(10, 0, 0, 1)),
+            ])),
         ])];
         let l = link_from_msg(&msg);
         assert_eq!(l.kind.as_deref(), Some("vxlan"));
@@ -205,12 +209,14 @@ mod tests {
         let mut msg = RouteMessage::default();
         msg.header.table = RouteHeader::RT_TABLE_MAIN;
         msg.header.kind = RouteType::Unicast;
-        msg.attributes = vec![RouteAttribute::Gateway(RouteAddress::Inet(Ipv4Addr::new(10, 0, 2, 2))), RouteAttribute::Oif(2)];
+        msg.attributes =
+            vec![RouteAttribute::Gateway(RouteAddress::Inet(Ipv4Addr::new(10, 0, 2, 2))), RouteAttribute::Oif(2)];
         let r = route_from_msg(&msg).expect("default route");
         assert_eq!((r.destination.as_str(), r.gateway.as_deref(), r.oif), ("default", Some("10.0.2.2"), Some(2)));
 
         msg.header.destination_prefix_length = 16;
-        msg.attributes = vec![RouteAttribute::Destination(RouteAddress::Inet(Ipv4Addr::new(172, 17, 0, 0))), RouteAttribute::Oif(5)];
+        msg.attributes =
+            vec![RouteAttribute::Destination(RouteAddress::Inet(Ipv4Addr::new(172, 17, 0, 0))), RouteAttribute::Oif(5)];
         assert_eq!(route_from_msg(&msg).map(|r| r.destination), Some("172.17.0.0/16".into()));
 
         msg.header.table = 255;
