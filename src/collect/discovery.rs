@@ -32,6 +32,12 @@ pub fn identity(path: &Path) -> std::io::Result<NsIdentity> {
     Ok(NsIdentity { dev: m.dev(), inode: m.ino() })
 }
 
+/// The identity of `path` if it is a mounted network namespace (an nsfs file, like our own).
+pub fn namespace_identity(path: &Path) -> Option<NsIdentity> {
+    let own = identity(Path::new(HOST_NS_PATH)).ok()?;
+    identity(path).ok().filter(|id| id.dev == own.dev)
+}
+
 /// Scan the well-known places. `scan_proc` adds namespaces only reachable through `/proc/<pid>`.
 pub fn discover(scan_proc: bool) -> Discovery {
     let mut d = Discovery::default();

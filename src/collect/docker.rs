@@ -1,15 +1,16 @@
 //! Docker networks and containers through the Engine API (bollard). Read-only: list and inspect.
 //!
-//! One container list carries names, states, network modes, endpoints and ports; only running
-//! containers are inspected, for what the list lacks (the sandbox's namespace file and the pid).
+//! One container list carries names, states, network modes, endpoints and ports. What it lacks, the
+//! namespace, comes from the container's processes (found by cgroup); inspect is the fallback.
 
-use crate::collect::discovery::identity;
+use crate::collect::cgroup;
+use crate::collect::discovery::namespace_identity;
 use crate::model::{ContainerObs, DockerNetworkObs, DockerObs, EndpointObs, IpamPoolObs, PortObs};
 use bollard::Docker;
 use bollard::models::{ContainerInspectResponse, ContainerSummary, EndpointSettings, Network};
 use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptions};
 use futures_util::StreamExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -119,12 +120,14 @@ pub fn container_obs(c: &ContainerSummary) -> ContainerObs {
 
 /// Take from an inspect what the list lacks: the namespace file and the pid.
 pub fn apply_inspect(c: &mut ContainerObs, i: &ContainerInspectResponse) {
+    // A stopped container keeps its last SandboxKey, naming a file whose namespace is gone.
+    if !i.state.as_ref().and_then(|s| s.running).unwrap_or(false) {
+        c.sandbox_key = None;
+        c.pid = None;
+        return;
+    }
     c.sandbox_key = i.network_settings.as_ref().and_then(|s| non_empty(s.sandbox_key.as_ref()));
     c.pid = i.state.as_ref().and_then(|s| s.pid).filter(|&p| p > 0).and_then(|p| u32::try_from(p).ok());
-}
-
-fn running(state: &str) -> bool {
-    matches!(state, "running" | "paused" | "restarting")
 }
 
 /// Read Docker within `budget`. Never fails: a missing engine becomes `available: false` and a reason.
@@ -166,8 +169,15 @@ async fn collect_inner(budget: Duration) -> Result<DockerObs, String> {
     obs.networks.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
 
     let mut all: Vec<ContainerObs> = containers.iter().map(container_obs).collect();
+    // Namespaces of running containers: through their processes' cgroups first, inspect for the rest.
+    let wanted: BTreeSet<String> = all.iter().filter(|c| c.is_running()).map(|c| c.id.clone()).collect();
+    let pids = tokio::task::spawn_blocking(move || cgroup::pids_of(&wanted)).await.unwrap_or_default();
+    for c in &mut all {
+        c.pid = pids.get(&c.id).copied();
+        c.namespace = c.pid.and_then(|p| namespace_identity(Path::new(&format!("/proc/{p}/ns/net"))));
+    }
     let inspected: Vec<(usize, Option<ContainerInspectResponse>)> =
-        futures_util::stream::iter(all.iter().enumerate().filter(|(_, c)| running(&c.state)))
+        futures_util::stream::iter(all.iter().enumerate().filter(|(_, c)| c.is_running() && c.namespace.is_none()))
             .map(|(i, c)| {
                 let docker = docker.clone();
                 let id = c.id.clone();
@@ -177,17 +187,16 @@ async fn collect_inner(budget: Duration) -> Result<DockerObs, String> {
             .collect()
             .await;
     for (i, ins) in inspected {
+        let c = &mut all[i];
         match ins {
-            Some(ins) => apply_inspect(&mut all[i], &ins),
-            None => all[i].state = "removed".into(), // gone between the list and the inspect
+            Some(ins) => apply_inspect(c, &ins),
+            None => c.state = "removed".into(), // gone between the list and the inspect
         }
-    }
-    for c in &mut all {
         c.namespace = c
             .sandbox_key
             .as_deref()
-            .and_then(|k| identity(Path::new(k)).ok())
-            .or_else(|| c.pid.and_then(|p| identity(Path::new(&format!("/proc/{p}/ns/net"))).ok()));
+            .and_then(|k| namespace_identity(Path::new(k)))
+            .or_else(|| c.pid.and_then(|p| namespace_identity(Path::new(&format!("/proc/{p}/ns/net")))));
     }
     all.sort_by(|a, b| a.name.cmp(&b.name));
     obs.containers = all;

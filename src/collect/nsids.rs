@@ -26,10 +26,16 @@ fn holds_other_end(a: &NamespaceObs, l: &LinkObs, b: &NamespaceObs) -> bool {
 
 /// For each namespace (by position), each unresolved nsid it reports, and the candidate namespaces.
 pub fn pending(namespaces: &[NamespaceObs]) -> BTreeMap<usize, BTreeMap<i32, BTreeSet<usize>>> {
+    // Index links by (ifindex, where they point): a veth's other end points back at it, so the
+    // lookup stays exact even when a thousand namespaces all have an eth0 with ifindex 2.
     let mut by_ifindex: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    let mut by_pair: BTreeMap<(u32, u32), Vec<usize>> = BTreeMap::new();
     for (i, ns) in namespaces.iter().enumerate() {
         for l in &ns.links {
             by_ifindex.entry(l.ifindex).or_default().push(i);
+            if let (true, Some(back)) = (is_veth(l), l.link) {
+                by_pair.entry((l.ifindex, back)).or_default().push(i);
+            }
         }
     }
     let mut out: BTreeMap<usize, BTreeMap<i32, BTreeSet<usize>>> = BTreeMap::new();
@@ -39,8 +45,8 @@ pub fn pending(namespaces: &[NamespaceObs]) -> BTreeMap<usize, BTreeMap<i32, BTr
             if ns.nsids.contains_key(&nsid) {
                 continue;
             }
-            let candidates =
-                by_ifindex.get(&p).into_iter().flatten().copied().filter(|&b| holds_other_end(ns, l, &namespaces[b]));
+            let pool = if is_veth(l) { by_pair.get(&(p, l.ifindex)) } else { by_ifindex.get(&p) };
+            let candidates = pool.into_iter().flatten().copied().filter(|&b| holds_other_end(ns, l, &namespaces[b]));
             out.entry(a).or_default().entry(nsid).or_default().extend(candidates);
         }
     }

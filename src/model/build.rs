@@ -13,7 +13,8 @@ pub fn build(obs: &Observation) -> Topology {
     let containers = join_containers(obs, &index, host);
     let mut ns_containers: BTreeMap<NsIdentity, Vec<String>> = BTreeMap::new();
     for (c, id) in &containers {
-        if let (Some(id), "running" | "paused" | "restarting") = (id, c.state.as_str())
+        // Only running containers have a namespace id here.
+        if let Some(id) = id
             && Some(*id) != host.map(|h| h.id)
         {
             ns_containers.entry(*id).or_default().push(c.name.clone());
@@ -28,7 +29,7 @@ pub fn build(obs: &Observation) -> Topology {
         .collect();
     namespaces.sort_by(|a, b| (!a.host, a.kind, &a.label, a.inode).cmp(&(!b.host, b.kind, &b.label, b.inode)));
 
-    let networks = join_networks(&obs.docker, host, &containers);
+    let networks = join_networks(&obs.docker, host);
     let bridges = bridges(&namespaces, host.map(|h| h.id.inode), &networks);
 
     let mut notes = obs.notes.clone();
@@ -171,7 +172,8 @@ fn classify(ns: &NamespaceObs, containers: &[String], docker: &DockerObs) -> (Ns
             }
             NsSource::Process { pid, comm } => (2, NsKind::Process, format!("{comm}[{pid}]")),
         };
-        if best.as_ref().is_none_or(|b| candidate.0 < b.0) {
+        // Lowest rank wins; among equals the smallest name, so the label never depends on scan order.
+        if best.as_ref().is_none_or(|b| (candidate.0, &candidate.2) < (b.0, &b.2)) {
             best = Some(candidate);
         }
     }
@@ -196,8 +198,7 @@ fn join_containers(
                 .network_mode
                 .strip_prefix("container:")
                 .map(|target| find(target).map_or(target.to_string(), |t| t.name.clone()));
-            let running = c.state == "running" || c.state == "paused" || c.state == "restarting";
-            let ns_id = if !running {
+            let ns_id = if !c.is_running() {
                 None
             } else if c.network_mode == "host" {
                 host.map(|h| h.id)
@@ -294,11 +295,7 @@ fn parse_bool(v: Option<&String>) -> Option<bool> {
     v.and_then(|s| s.parse().ok())
 }
 
-fn join_networks(
-    docker: &DockerObs,
-    host: Option<&NamespaceObs>,
-    containers: &[(Container, Option<NsIdentity>)],
-) -> Vec<Network> {
+fn join_networks(docker: &DockerObs, host: Option<&NamespaceObs>) -> Vec<Network> {
     let mut out: Vec<Network> = docker
         .networks
         .iter()
@@ -330,10 +327,19 @@ fn join_networks(
                     }
                 })
                 .collect();
-            let members: BTreeSet<String> = containers
+            // As `docker network inspect` lists them: running containers, matched by network id
+            // (names may repeat on old engines), by name only when the id is missing.
+            let members: BTreeSet<String> = docker
+                .containers
                 .iter()
-                .filter(|(c, _)| c.endpoints.iter().any(|e| e.network == n.name))
-                .map(|(c, _)| c.name.clone())
+                .filter(|c| c.is_running())
+                .filter(|c| {
+                    c.endpoints.iter().any(|e| match &e.network_id {
+                        Some(id) => *id == n.id,
+                        None => e.network == n.name,
+                    })
+                })
+                .map(|c| c.name.clone())
                 .collect();
             Network {
                 id: n.id.clone(),

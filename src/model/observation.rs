@@ -160,7 +160,8 @@ pub struct ContainerObs {
     pub name: String,
     pub image: Option<String>,
     pub state: String,
-    /// HostConfig.NetworkMode: "bridge", "host", "none", "container:<id>", or a network name.
+    /// HostConfig.NetworkMode: "default" (the default bridge on older engines), "bridge", "host",
+    /// "none", "container:<id>", or a network name.
     pub network_mode: String,
     /// The sandbox's namespace file (NetworkSettings.SandboxKey); empty when not running.
     pub sandbox_key: Option<String>,
@@ -170,6 +171,13 @@ pub struct ContainerObs {
     pub endpoints: Vec<EndpointObs>,
     pub ports: Vec<PortObs>,
     pub labels: BTreeMap<String, String>,
+}
+
+impl ContainerObs {
+    /// Whether the container has a live namespace (states in which its processes exist).
+    pub fn is_running(&self) -> bool {
+        matches!(self.state.as_str(), "running" | "paused" | "restarting")
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
