@@ -25,12 +25,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            docker: true,
-            docker_timeout: Duration::from_secs(5),
-            scan_proc: true,
-            threads: std::env::var("NVT_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(4),
-        }
+        Options { docker: true, docker_timeout: Duration::from_secs(5), scan_proc: true, threads: 4 }
     }
 }
 
@@ -59,9 +54,7 @@ pub async fn collect(opts: &Options) -> Observation {
 
 /// Discover namespaces, dump each one, then resolve the nsids their links refer to.
 pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, Vec<String>, usize) {
-    let t0 = std::time::Instant::now();
     let found = discovery::discover(scan_proc);
-    eprintln!("T discover {:?}", t0.elapsed());
     let mut notes = found.notes;
     let mut skipped = found.skipped;
     let Some(host) = found.namespaces.first().map(|n| n.id) else {
@@ -69,7 +62,6 @@ pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, V
     };
     let jobs = found.namespaces.iter().map(|f| (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump)).collect();
     let results = netlink::run_jobs(host, jobs, threads);
-    eprintln!("T dumps {:?}", t0.elapsed());
     let mut namespaces = Vec::new();
     let mut denied = Vec::new();
     for (f, r) in found.namespaces.into_iter().zip(results) {
@@ -99,7 +91,6 @@ pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, V
         ));
     }
     resolve_nsids(host, &mut namespaces, threads);
-    eprintln!("T nsids {:?}", t0.elapsed());
     (namespaces, notes, skipped)
 }
 

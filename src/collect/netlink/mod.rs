@@ -13,7 +13,7 @@ use rtnetlink::Handle;
 use rtnetlink::packet_core::{NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
-use rtnetlink::packet_route::route::RouteMessage;
+use rtnetlink::packet_route::route::{RouteHeader, RouteMessage};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -169,6 +169,7 @@ fn nl_err(what: &str) -> impl Fn(rtnetlink::Error) -> ReadError + '_ {
 
 /// Links (with counters), addresses and main-table routes of the namespace the handle lives in.
 pub async fn dump(handle: &Handle) -> Result<NsDump, ReadError> {
+    // One dump at a time: `execute()` sends at once, and a socket refuses a second dump while one runs (EBUSY).
     let mut links: Vec<LinkObs> = handle
         .link()
         .get()
@@ -177,12 +178,29 @@ pub async fn dump(handle: &Handle) -> Result<NsDump, ReadError> {
         .try_collect()
         .await
         .map_err(nl_err("link dump"))?;
-    let mut addrs = handle.address().get().execute();
+    let addresses: Vec<_> = handle
+        .address()
+        .get()
+        .execute()
+        .try_filter_map(|m| futures_util::future::ready(Ok(parse::address_from_msg(&m))))
+        .try_collect()
+        .await
+        .map_err(nl_err("address dump"))?;
+    // An AF_UNSPEC dump returns every family's routes in one request; strict checking makes the
+    // kernel keep to the main table.
+    let mut main_table = RouteMessage::default();
+    main_table.header.table = RouteHeader::RT_TABLE_MAIN;
+    let routes: Vec<RouteObs> = handle
+        .route()
+        .get(main_table)
+        .execute()
+        .try_filter_map(|m| futures_util::future::ready(Ok(parse::route_from_msg(&m))))
+        .try_collect()
+        .await
+        .map_err(nl_err("route dump"))?;
     let mut by_index: BTreeMap<u32, Vec<(bool, String)>> = BTreeMap::new();
-    while let Some(m) = addrs.try_next().await.map_err(nl_err("address dump"))? {
-        if let Some((ifindex, ip, cidr)) = parse::address_from_msg(&m) {
-            by_index.entry(ifindex).or_default().push((ip.is_ipv6(), cidr));
-        }
+    for (ifindex, ip, cidr) in addresses {
+        by_index.entry(ifindex).or_default().push((ip.is_ipv6(), cidr));
     }
     for l in &mut links {
         if let Some(mut a) = by_index.remove(&l.ifindex) {
@@ -190,15 +208,6 @@ pub async fn dump(handle: &Handle) -> Result<NsDump, ReadError> {
             l.addresses = a.into_iter().map(|(_, c)| c).collect();
         }
     }
-    // An AF_UNSPEC dump returns the routes of every family in one request.
-    let routes: Vec<RouteObs> = handle
-        .route()
-        .get(RouteMessage::default())
-        .execute()
-        .try_filter_map(|m| futures_util::future::ready(Ok(parse::route_from_msg(&m))))
-        .try_collect()
-        .await
-        .map_err(nl_err("route dump"))?;
     Ok(NsDump { links, routes })
 }
 

@@ -102,7 +102,8 @@ fn route_ip(a: &RouteAddress) -> Option<IpAddr> {
     }
 }
 
-/// Unicast routes of the main table; others (local, broadcast, other tables) are not what a student asks about.
+/// Unicast routes of the main table; others (local, broadcast, other tables) are not what a student asks
+/// about, nor the fe80::/64 route the kernel puts on every IPv6-enabled interface.
 pub fn route_from_msg(msg: &RouteMessage) -> Option<RouteObs> {
     let mut table = u32::from(msg.header.table);
     let mut destination = None;
@@ -124,6 +125,7 @@ pub fn route_from_msg(msg: &RouteMessage) -> Option<RouteObs> {
     let destination = match destination {
         None if len == 0 => "default".to_string(),
         None => return None,
+        Some(IpAddr::V6(ip)) if len == 64 && ip.segments()[..4] == [0xfe80, 0, 0, 0] => return None,
         Some(ip) => format!("{ip}/{len}"),
     };
     Some(RouteObs { destination, gateway: gateway.map(|g| g.to_string()), oif })
