@@ -208,25 +208,35 @@ fn parse_api(v: &str) -> Option<(u32, u32)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-/// Turn a connection error into one line that says what is wrong and how to fix it.
+/// Turn a connection error into one line that says what is wrong and how to fix it. The HTTP
+/// client's errors hide the cause, so for a unix socket we ask the socket ourselves.
 pub fn explain(err: &str) -> String {
     let host = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
-    let lower = err.to_lowercase();
-    if lower.contains("permission denied") {
-        format!("permission denied on {host}: run netview as root or as a member of the docker group")
-    } else if lower.contains("no such file") || lower.contains("socket not found") || lower.contains("notfound") {
-        format!(
+    let socket_error = host
+        .strip_prefix("unix://")
+        .and_then(|path| std::os::unix::net::UnixStream::connect(path).err())
+        .map(|e| e.kind());
+    use std::io::ErrorKind::*;
+    match socket_error {
+        Some(PermissionDenied) => {
+            format!("permission denied on {host}: run netview as root or as a member of the docker group")
+        }
+        Some(NotFound) => format!(
             "no Docker engine at {host} (socket missing): start one with `systemctl start docker` (or `dockerd`), or set DOCKER_HOST"
-        )
-    } else if lower.contains("connection refused") {
-        format!(
-            "nothing answers at {host} (connection refused): is dockerd running? Start it with `systemctl start docker`"
-        )
-    } else if lower.contains("unsupported") || lower.contains("invalid") || lower.contains("uri") {
-        format!(
-            "DOCKER_HOST={host} is not a usable address ({err}); use unix:///path/to/docker.sock or tcp://host:port"
-        )
-    } else {
-        format!("cannot read Docker at {host}: {err}")
+        ),
+        Some(ConnectionRefused) => {
+            format!(
+                "nothing answers at {host} (connection refused): is dockerd running? Start it with `systemctl start docker`"
+            )
+        }
+        _ if err.contains("Connect") && !host.starts_with("unix://") => {
+            format!("cannot connect to the Docker engine at {host}: is it running, and is DOCKER_HOST right?")
+        }
+        _ if ["unsupported", "not supported", "invalid"].iter().any(|w| err.to_lowercase().contains(w)) => {
+            format!(
+                "DOCKER_HOST={host} is not a usable address ({err}); use unix:///path/to/docker.sock or tcp://host:port"
+            )
+        }
+        _ => format!("cannot read Docker at {host}: {err}"),
     }
 }

@@ -214,10 +214,15 @@ fn bridges(t: &Topology, style: Style, lines: &mut Vec<String>) {
 fn namespaces(t: &Topology, style: Style, lines: &mut Vec<String>) {
     lines.push(String::new());
     lines.push(style.heading("NAMESPACES"));
-    let mut tb = Table::new(&["KIND", "LABEL", "INODE", "INTERFACES", "PATHS"]);
+    // Interfaces go last: the host may have thousands, and a wide column would pad every row.
+    let mut tb = Table::new(&["KIND", "LABEL", "INODE", "PATHS", "INTERFACES"]);
     for n in &t.namespaces {
-        let ifs = n.interfaces.iter().map(|i| safe(&i.name)).collect::<Vec<_>>().join(",");
-        tb.row(vec![n.kind.as_str().into(), safe(&n.label), n.inode.to_string(), ifs, n.paths.join(" ")]);
+        const SHOWN: usize = 6;
+        let mut ifs = n.interfaces.iter().take(SHOWN).map(|i| safe(&i.name)).collect::<Vec<_>>().join(",");
+        if n.interfaces.len() > SHOWN {
+            ifs.push_str(&format!(",… ({} in all)", n.interfaces.len()));
+        }
+        tb.row(vec![n.kind.as_str().into(), safe(&n.label), n.inode.to_string(), n.paths.join(" "), ifs]);
     }
     lines.extend(tb.render("  "));
 }
