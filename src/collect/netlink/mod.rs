@@ -2,18 +2,19 @@
 //!
 //! A netlink socket belongs to the namespace of the thread that creates it, so each read runs on a
 //! dedicated OS thread that `setns`es first (never a tokio worker, which would carry the namespace
-//! into unrelated tasks). Each such thread drives rtnetlink on its own current-thread runtime.
+//! into unrelated tasks), then opens a blocking socket there.
 
 pub mod parse;
+pub mod socket;
 
 use crate::model::{LinkObs, NsIdentity, RouteObs};
-use futures_util::{StreamExt, TryStreamExt};
 use nix::sched::{CloneFlags, setns};
-use rtnetlink::Handle;
-use rtnetlink::packet_core::{NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::packet_route::address::AddressMessage;
+use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
 use rtnetlink::packet_route::route::{RouteHeader, RouteMessage};
+use socket::NlSocket;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -21,7 +22,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 /// A namespace to read, and how to get into it.
 #[derive(Clone, Debug)]
@@ -68,8 +68,6 @@ pub enum Output {
     Nsids(Vec<(NsIdentity, i32)>),
 }
 
-const PER_NAMESPACE_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Run `jobs` on `threads` dedicated threads, each job inside its namespace. Results keep the jobs' order.
 /// `host` is the namespace the process runs in: threads start there and need no `setns` for it.
 pub fn run_jobs(host: NsIdentity, jobs: Vec<(NsTarget, Job)>, threads: usize) -> Vec<Result<Output, ReadError>> {
@@ -80,19 +78,11 @@ pub fn run_jobs(host: NsIdentity, jobs: Vec<(NsTarget, Job)>, threads: usize) ->
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        while let Some(i) = claim(&next, n) {
-                            store(&results[i], Err(ReadError::Failed(format!("cannot start a runtime: {e}"))));
-                        }
-                        return;
-                    }
-                };
                 let mut current = host;
+                let mut buffer = Vec::new();
                 while let Some(i) = claim(&next, n) {
                     let (target, job) = &jobs[i];
-                    let r = enter(target, &mut current).and_then(|()| rt.block_on(run_job(job)));
+                    let r = enter(target, &mut current).and_then(|()| run_job(job, &mut buffer));
                     store(&results[i], r);
                 }
             });
@@ -139,69 +129,64 @@ fn enter(target: &NsTarget, current: &mut NsIdentity) -> Result<(), ReadError> {
     Ok(())
 }
 
-async fn run_job(job: &Job) -> Result<Output, ReadError> {
-    let (conn, handle, _) =
-        rtnetlink::new_connection().map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
-    let work = async {
-        match job {
-            Job::Dump => dump(&handle).await.map(Output::Dump),
-            Job::Nsids(candidates) => {
-                let mut found = Vec::new();
-                for c in candidates {
-                    if let Some(id) = nsid_of(&handle, c).await? {
-                        found.push((c.id, id));
-                    }
+/// Open a socket in the thread's namespace and do the job; the socket closes when it returns.
+fn run_job(job: &Job, buffer: &mut Vec<u8>) -> Result<Output, ReadError> {
+    let mut socket =
+        NlSocket::open(std::mem::take(buffer)).map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
+    let result = match job {
+        Job::Dump => dump(&mut socket).map(Output::Dump),
+        Job::Nsids(candidates) => {
+            let mut found = Vec::new();
+            for c in candidates {
+                if let Some(id) = nsid_of(&mut socket, c)? {
+                    found.push((c.id, id));
                 }
-                Ok(Output::Nsids(found))
             }
+            Ok(Output::Nsids(found))
         }
     };
-    // The connection future owns the socket: dropping it at the end of this select closes the socket.
-    tokio::select! {
-        r = tokio::time::timeout(PER_NAMESPACE_TIMEOUT, work) => r.unwrap_or_else(|_| Err(ReadError::Failed("netlink read timed out".into()))),
-        () = conn => Err(ReadError::Failed("netlink connection closed".into())),
-    }
+    *buffer = socket.into_buffer();
+    result
 }
 
-fn nl_err(what: &str) -> impl Fn(rtnetlink::Error) -> ReadError + '_ {
+fn nl_err(what: &'static str) -> impl Fn(std::io::Error) -> ReadError {
     move |e| ReadError::Failed(format!("{what}: {e}"))
 }
 
-/// Links (with counters), addresses and main-table routes of the namespace the handle lives in.
-pub async fn dump(handle: &Handle) -> Result<NsDump, ReadError> {
-    // One dump at a time: `execute()` sends at once, and a socket refuses a second dump while one runs (EBUSY).
-    let mut links: Vec<LinkObs> = handle
-        .link()
-        .get()
-        .execute()
-        .map_ok(|m| parse::link_from_msg(&m))
-        .try_collect()
-        .await
+/// Links (with counters), addresses and main-table routes of the socket's namespace.
+pub fn dump(socket: &mut NlSocket) -> Result<NsDump, ReadError> {
+    let mut links: Vec<LinkObs> = Vec::new();
+    socket
+        .dump(RouteNetlinkMessage::GetLink(LinkMessage::default()), |m| {
+            if let RouteNetlinkMessage::NewLink(l) = m {
+                links.push(parse::link_from_msg(&l));
+            }
+        })
         .map_err(nl_err("link dump"))?;
-    let addresses: Vec<_> = handle
-        .address()
-        .get()
-        .execute()
-        .try_filter_map(|m| futures_util::future::ready(Ok(parse::address_from_msg(&m))))
-        .try_collect()
-        .await
+    let mut by_index: BTreeMap<u32, Vec<(bool, String)>> = BTreeMap::new();
+    socket
+        .dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| {
+            if let RouteNetlinkMessage::NewAddress(a) = m
+                && let Some((ifindex, ip, cidr)) = parse::address_from_msg(&a)
+            {
+                by_index.entry(ifindex).or_default().push((ip.is_ipv6(), cidr));
+            }
+        })
         .map_err(nl_err("address dump"))?;
     // An AF_UNSPEC dump returns every family's routes in one request; strict checking makes the
     // kernel keep to the main table.
     let mut main_table = RouteMessage::default();
     main_table.header.table = RouteHeader::RT_TABLE_MAIN;
-    let routes: Vec<RouteObs> = handle
-        .route()
-        .get(main_table)
-        .execute()
-        .try_filter_map(|m| futures_util::future::ready(Ok(parse::route_from_msg(&m))))
-        .try_collect()
-        .await
+    let mut routes = Vec::new();
+    socket
+        .dump(RouteNetlinkMessage::GetRoute(main_table), |m| {
+            if let RouteNetlinkMessage::NewRoute(r) = m
+                && let Some(r) = parse::route_from_msg(&r)
+            {
+                routes.push(r);
+            }
+        })
         .map_err(nl_err("route dump"))?;
-    let mut by_index: BTreeMap<u32, Vec<(bool, String)>> = BTreeMap::new();
-    for (ifindex, ip, cidr) in addresses {
-        by_index.entry(ifindex).or_default().push((ip.is_ipv6(), cidr));
-    }
     for l in &mut links {
         if let Some(mut a) = by_index.remove(&l.ifindex) {
             a.sort_by_key(|(v6, _)| *v6); // IPv4 first, kernel order within a family
@@ -211,8 +196,8 @@ pub async fn dump(handle: &Handle) -> Result<NsDump, ReadError> {
     Ok(NsDump { links, routes })
 }
 
-/// The nsid the handle's namespace gives `other`, if any. RTM_GETNSID only reads: it never assigns one.
-pub async fn nsid_of(handle: &Handle, other: &NsTarget) -> Result<Option<i32>, ReadError> {
+/// The nsid the socket's namespace gives `other`, if any. RTM_GETNSID only reads: it never assigns one.
+pub fn nsid_of(socket: &mut NlSocket, other: &NsTarget) -> Result<Option<i32>, ReadError> {
     let Ok(file) = File::open(&other.path) else { return Ok(None) };
     match file.metadata() {
         Ok(m) if (m.dev(), m.ino()) == (other.id.dev, other.id.inode) => {}
@@ -220,23 +205,10 @@ pub async fn nsid_of(handle: &Handle, other: &NsTarget) -> Result<Option<i32>, R
     }
     let mut msg = NsidMessage::default();
     msg.attributes.push(NsidAttribute::Fd(file.as_raw_fd() as u32));
-    let mut req = NetlinkMessage::from(RouteNetlinkMessage::GetNsId(msg));
-    req.header.flags = NLM_F_REQUEST;
-    let mut handle = handle.clone();
-    let mut resp = handle.request(req).map_err(nl_err("nsid request"))?;
-    let mut out = None;
-    while let Some(m) = resp.next().await {
-        match m.payload {
-            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNsId(m)) => {
-                for a in m.attributes {
-                    if let NsidAttribute::Id(id) = a {
-                        out = (id >= 0).then_some(id);
-                    }
-                }
-            }
-            NetlinkPayload::Error(_) => return Ok(None),
-            _ => {}
-        }
-    }
-    Ok(out)
+    let answer = socket.request(RouteNetlinkMessage::GetNsId(msg)).map_err(nl_err("nsid request"))?;
+    let Some(RouteNetlinkMessage::NewNsId(m)) = answer else { return Ok(None) };
+    Ok(m.attributes.iter().find_map(|a| match a {
+        NsidAttribute::Id(id) if *id >= 0 => Some(*id),
+        _ => None,
+    }))
 }
