@@ -137,11 +137,16 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
             .collect::<Vec<_>>()
             .join(",");
         let ports = if ports.is_empty() { "-".to_string() } else { ports };
+        // `container:<64 hex>` says little to a reader: name the container instead.
+        let mode = match &c.shares_namespace_with {
+            Some(other) => format!("container:{}", safe(other)),
+            None => safe(&c.network_mode),
+        };
         if c.endpoints.is_empty() {
             tb.row(vec![
                 safe(&c.name),
                 safe(&c.state),
-                safe(&c.network_mode),
+                mode,
                 "-".into(),
                 "-".into(),
                 "-".into(),
@@ -157,7 +162,7 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
             tb.row(vec![
                 if first { safe(&c.name) } else { String::new() },
                 if first { safe(&c.state) } else { String::new() },
-                if first { safe(&c.network_mode) } else { String::new() },
+                if first { mode.clone() } else { String::new() },
                 safe(&e.network),
                 or_dash(e.ipv4.as_deref()),
                 or_dash(e.mac.as_deref()),
