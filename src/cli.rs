@@ -23,9 +23,31 @@ pub struct Cli {
     #[arg(long)]
     pub no_proc_scan: bool,
 
+    /// Colours of the interactive view: `projector` is bold and high-contrast for classrooms.
+    /// NO_COLOR turns colour off whatever the theme.
+    #[arg(long, value_enum, default_value_t = Theme::Default)]
+    pub theme: Theme,
+
+    /// Seconds between counter samples in the interactive view.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS", value_parser = interval_seconds)]
+    pub interval: f64,
+
     /// Seconds to wait for the Docker engine before showing the rest without it.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = positive_seconds)]
     pub docker_timeout: f64,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Default,
+    Projector,
+}
+
+fn interval_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.25..=10.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number of seconds between 0.25 and 10, got {s:?}")),
+    }
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {

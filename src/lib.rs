@@ -3,7 +3,12 @@
 //! Layers: `model` (pure types and the topology join), `collect` (netlink, Docker, host facts),
 //! `output` (snapshot text and JSON).
 
+pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod explain;
+pub mod live;
 pub mod model;
 pub mod output;
+pub mod tui;
+pub mod ui;

@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
-use netview::cli::Cli;
+use netview::app::{App, ThemeName};
+use netview::cli::{Cli, Theme};
 use netview::collect::{self, Options};
 use netview::model;
 use netview::output::{json, style::Style, text};
@@ -26,10 +27,6 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if !cli.snapshot {
-        eprintln!("netview: the interactive view is not built yet; run `netview --snapshot` (or `--snapshot --json`).");
-        return Ok(ExitCode::from(2));
-    }
     let opts = Options {
         docker: !cli.no_docker,
         docker_timeout: Duration::from_secs_f64(cli.docker_timeout),
@@ -41,6 +38,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    if !cli.snapshot {
+        return interactive(&cli, opts, runtime);
+    }
     let observation = runtime.block_on(collect::collect(&opts));
     drop(runtime);
     let topology = model::build(&observation);
@@ -59,4 +59,65 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal dashboard. The terminal is restored on every way out: quit, error, signal, panic.
+fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "netview: the interactive view needs a terminal; use `netview --snapshot` (or `--json`) in pipes and scripts."
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = match (no_color, cli.theme) {
+        (true, _) => ThemeName::Mono,
+        (false, Theme::Projector) => ThemeName::Projector,
+        (false, Theme::Default) => ThemeName::Default,
+    };
+    let interval = Duration::from_secs_f64(cli.interval);
+    let result = runtime.block_on(async {
+        let (updates, control) = netview::live::spawn(opts, interval);
+        let mut terminal = ratatui::init();
+        install_panic_exit();
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+        let mut app = App::new(std::time::Instant::now(), interval, theme);
+        let events = crossterm::event::EventStream::new();
+        let result = netview::tui::run(&mut terminal, &mut app, events, updates, control.clone(), signalled()).await;
+        let _ = control.send(netview::live::Control::Quit);
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        ratatui::restore();
+        result
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result.context("terminal")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// ratatui's hook restores the terminal; a panic in a background task must also end the process
+/// instead of leaving a live UI drawing into a restored terminal.
+fn install_panic_exit() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        ratatui::restore();
+        previous(info);
+        std::process::exit(101);
+    }));
+}
+
+/// Resolves on SIGTERM, SIGHUP or SIGINT (Ctrl-C itself arrives as a key in raw mode).
+async fn signalled() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
+    else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+        _ = int.recv() => {}
+    }
 }

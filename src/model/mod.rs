@@ -4,6 +4,7 @@
 pub mod build;
 pub mod net;
 pub mod observation;
+pub mod rates;
 pub mod topology;
 
 pub use build::build;

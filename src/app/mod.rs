@@ -1,0 +1,211 @@
+//! The TUI's state and how it changes (TEA style): `App` is the state, `update` turns input and
+//! live updates into state changes and commands, and `ui::view` draws a frame from it.
+
+pub mod tree;
+pub mod update;
+
+use crate::model::rates::RateTracker;
+use crate::model::{Topology, build};
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+pub use tree::{Group, NodeId, Row, RowKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Tree,
+    Details,
+    Counters,
+    Explain,
+}
+
+impl Pane {
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Tree => Pane::Details,
+            Pane::Details => Pane::Counters,
+            Pane::Counters => Pane::Explain,
+            Pane::Explain => Pane::Tree,
+        }
+    }
+    pub fn prev(self) -> Pane {
+        match self {
+            Pane::Tree => Pane::Explain,
+            Pane::Details => Pane::Tree,
+            Pane::Counters => Pane::Details,
+            Pane::Explain => Pane::Counters,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeName {
+    Default,
+    Projector,
+    Mono,
+}
+
+/// What the app asks of the outside world.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cmd {
+    Quit,
+    RefreshNow,
+    Pause(bool),
+    SetInterval(Duration),
+    /// Namespaces whose counters the selected object needs.
+    Watch(Vec<u64>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Removed,
+}
+
+/// How long "what changed" stays highlighted.
+pub const CHANGE_HIGHLIGHT: Duration = Duration::from_secs(5);
+pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
+pub const MAX_INTERVAL: Duration = Duration::from_secs(10);
+
+pub struct App {
+    pub topology: Topology,
+    pub rates: RateTracker,
+    /// Whether anything has been read yet.
+    pub loaded: bool,
+    pub rows: Vec<Row>,
+    /// Nodes whose expansion differs from the default.
+    pub toggled: HashSet<NodeId>,
+    pub selected: Option<NodeId>,
+    /// First tree row on screen.
+    pub tree_offset: usize,
+    pub focus: Pane,
+    pub filter: String,
+    /// Typing into the filter.
+    pub filtering: bool,
+    pub help: bool,
+    pub paused: bool,
+    pub interval: Duration,
+    /// Wall-clock time of the last update, as shown ("14:03:21").
+    pub last_update: Option<String>,
+    /// Recently added or removed objects, with their label, for the highlight.
+    pub changes: HashMap<NodeId, (Change, String, Instant)>,
+    pub theme: ThemeName,
+    /// Terminal size, for mouse hit-testing with the same layout the view uses.
+    pub size: (u16, u16),
+    /// The time the view renders at (so rendering is a pure function of state).
+    pub now: Instant,
+    pub details_scroll: u16,
+    pub explain_scroll: u16,
+    pub quit: bool,
+    /// What the live source said about Docker, newer than the last full read.
+    pub docker_status: Option<(bool, Option<String>)>,
+}
+
+impl App {
+    pub fn new(now: Instant, interval: Duration, theme: ThemeName) -> App {
+        App {
+            topology: Topology::default(),
+            rates: RateTracker::new(),
+            loaded: false,
+            rows: Vec::new(),
+            toggled: HashSet::new(),
+            selected: None,
+            tree_offset: 0,
+            focus: Pane::Tree,
+            filter: String::new(),
+            filtering: false,
+            help: false,
+            paused: false,
+            interval,
+            last_update: None,
+            changes: HashMap::new(),
+            theme,
+            size: (80, 24),
+            now,
+            details_scroll: 0,
+            explain_scroll: 0,
+            quit: false,
+            docker_status: None,
+        }
+    }
+
+    /// Install a new topology: keep the selection on the same object, note what changed.
+    pub fn set_topology(&mut self, topology: Topology, now: Instant) {
+        if self.loaded {
+            let before = all_labels(&self.topology);
+            let after = all_labels(&topology);
+            for (id, label) in &after {
+                if !before.contains_key(id) {
+                    self.changes.insert(id.clone(), (Change::Added, label.clone(), now));
+                }
+            }
+            for (id, label) in before {
+                if !after.contains_key(&id) {
+                    self.changes.insert(id, (Change::Removed, label, now));
+                }
+            }
+        }
+        self.topology = topology;
+        self.loaded = true;
+        self.docker_status = None;
+        self.refresh_rows();
+    }
+
+    pub fn set_observation(&mut self, obs: &crate::model::Observation, now: Instant) {
+        self.set_topology(build(obs), now);
+    }
+
+    /// Rebuild the rows after the topology, expansion or filter changed.
+    pub fn refresh_rows(&mut self) {
+        let previous = self.selected_index();
+        self.rows = tree::rows(&self.topology, &self.toggled, &self.filter);
+        let still_there = self.selected.as_ref().is_some_and(|id| self.rows.iter().any(|r| &r.id == id));
+        if !still_there {
+            // The object is gone (or filtered out): stay near where it was.
+            let i = previous.unwrap_or(0).min(self.rows.len().saturating_sub(1));
+            self.selected = self.rows.get(i).map(|r| r.id.clone());
+        }
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        let id = self.selected.as_ref()?;
+        self.rows.iter().position(|r| &r.id == id)
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.selected_index().map(|i| &self.rows[i])
+    }
+
+    /// Forget highlights older than CHANGE_HIGHLIGHT.
+    pub fn expire_changes(&mut self, now: Instant) {
+        self.changes.retain(|_, (_, _, at)| now.duration_since(*at) < CHANGE_HIGHLIGHT);
+    }
+
+    /// Docker as the status bar should show it.
+    pub fn docker(&self) -> (bool, Option<&str>) {
+        match &self.docker_status {
+            Some((up, err)) => (*up, err.as_deref()),
+            None => (self.topology.docker.available, self.topology.docker.error.as_deref()),
+        }
+    }
+}
+
+/// Every node of the tree with its label, expanded or not.
+fn all_labels(t: &Topology) -> HashMap<NodeId, String> {
+    tree::all_rows(t).into_iter().filter(|r| r.kind != RowKind::Group).map(|r| (r.id, r.text)).collect()
+}
+
+impl App {
+    /// Scroll the tree so the selected row is on screen, using the layout the view will draw.
+    pub fn ensure_selection_visible(&mut self) {
+        let areas = crate::ui::layout::layout(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1));
+        let height = usize::from(areas.tree.height.saturating_sub(2)).max(1);
+        self.tree_offset = self.tree_offset.min(self.rows.len().saturating_sub(1));
+        if let Some(i) = self.selected_index() {
+            if i < self.tree_offset {
+                self.tree_offset = i;
+            } else if i >= self.tree_offset + height {
+                self.tree_offset = i + 1 - height;
+            }
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! The topology tree as rows: host → NICs and bridges → ports → who is behind each port, then
+//! explained groups. Pure: built from the topology, the expanded set and the filter.
+
+use crate::model::{Container, Interface, Namespace, NsKind, Topology};
+use std::collections::HashSet;
+
+/// A stable identity for what a row shows, so the selection follows the object across refreshes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeId {
+    Host,
+    Group(Group),
+    Interface { ns: u64, ifindex: u32 },
+    Namespace(u64),
+    Container(String),
+    Network(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Group {
+    LoosePairs,
+    OtherInterfaces,
+    Networks,
+    HostMode,
+    NoneMode,
+    Shared,
+    Stopped,
+    Namespaces,
+}
+
+impl Group {
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::LoosePairs => "veth pairs not on a bridge",
+            Group::OtherInterfaces => "other interfaces",
+            Group::Networks => "Docker networks",
+            Group::HostMode => "host network (no namespace of their own)",
+            Group::NoneMode => "no network (only lo)",
+            Group::Shared => "shared namespaces (container: mode)",
+            Group::Stopped => "not running (no namespace)",
+            Group::Namespaces => "all network namespaces",
+        }
+    }
+}
+
+/// What kind of thing a row is, for styling and explanations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    Host,
+    Group,
+    Nic,
+    Bridge,
+    Port,
+    OtherInterface,
+    Container,
+    Namespace,
+    Network,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub id: NodeId,
+    pub kind: RowKind,
+    pub depth: u16,
+    pub text: String,
+    /// Secondary text: addresses, the far end of a veth.
+    pub detail: String,
+    pub has_children: bool,
+    pub expanded: bool,
+}
+
+/// A node before flattening: rows are produced from these according to expansion and filter.
+struct Node {
+    id: NodeId,
+    kind: RowKind,
+    text: String,
+    detail: String,
+    /// Extra words the filter matches (IPs, MACs, ids).
+    search: String,
+    children: Vec<Node>,
+}
+
+fn node(id: NodeId, kind: RowKind, text: String, detail: String, search: String, children: Vec<Node>) -> Node {
+    Node { id, kind, text, detail, search, children }
+}
+
+fn iface_search(i: &Interface) -> String {
+    let mut s = i.addresses.join(" ");
+    if let Some(m) = &i.mac {
+        s.push(' ');
+        s.push_str(m);
+    }
+    s
+}
+
+fn short_addrs(addrs: &[String]) -> String {
+    // IPv4 first (the kernel order netview keeps); link-local IPv6 says little in a tree.
+    addrs.iter().filter(|a| !a.starts_with("fe80:")).cloned().collect::<Vec<_>>().join(" ")
+}
+
+fn container_node(c: &Container) -> Node {
+    let ips: Vec<String> = c.endpoints.iter().filter_map(|e| e.ipv4.clone()).collect();
+    let macs: Vec<String> = c.endpoints.iter().filter_map(|e| e.mac.clone()).collect();
+    node(
+        NodeId::Container(c.id.clone()),
+        RowKind::Container,
+        c.name.clone(),
+        ips.join(" "),
+        format!("{} {} {}", c.id, ips.join(" "), macs.join(" ")),
+        vec![],
+    )
+}
+
+/// The tree's nodes, in display order.
+fn nodes(t: &Topology) -> Vec<Node> {
+    let mut roots = Vec::new();
+    let containers_in = |ns: &Namespace| -> Vec<Node> {
+        t.docker.containers.iter().filter(|c| c.namespace == Some(ns.inode)).map(container_node).collect()
+    };
+    if let Some(h) = t.host_namespace() {
+        let mut children = Vec::new();
+        let default_nic = t.host.default_route.as_ref().and_then(|r| r.interface.clone());
+        for i in h.interfaces.iter().filter(|i| i.kind.is_none() && i.name != "lo") {
+            let mut detail = short_addrs(&i.addresses);
+            if default_nic.as_deref() == Some(i.name.as_str()) {
+                detail.push_str("  ★ default route");
+            }
+            children.push(node(
+                NodeId::Interface { ns: h.inode, ifindex: i.ifindex },
+                RowKind::Nic,
+                i.name.clone(),
+                detail,
+                iface_search(i),
+                vec![],
+            ));
+        }
+        for b in t.bridges.iter().filter(|b| b.namespace == h.inode) {
+            let ports = b
+                .ports
+                .iter()
+                .map(|p| {
+                    let far_ns = p.peer.as_ref().and_then(|r| r.namespace).and_then(|i| t.namespace(i));
+                    let far = match (&p.peer, far_ns) {
+                        (Some(r), Some(ns)) => {
+                            format!("⇄ {} @ {}", r.name.as_deref().unwrap_or("?"), ns.label)
+                        }
+                        (Some(r), None) => format!("⇄ ifindex {} in an unseen namespace", r.ifindex),
+                        (None, _) => String::new(),
+                    };
+                    let behind: Vec<Node> = match far_ns {
+                        Some(ns) if ns.kind == NsKind::Container => containers_in(ns),
+                        Some(ns) if !ns.host => vec![namespace_node(ns)],
+                        _ => vec![],
+                    };
+                    let search = format!("{} {}", far, p.peer_addresses.join(" "));
+                    node(
+                        NodeId::Interface { ns: b.namespace, ifindex: p.ifindex },
+                        RowKind::Port,
+                        p.name.clone(),
+                        format!("{far}  {}", short_addrs(&p.peer_addresses)).trim_end().to_string(),
+                        search,
+                        behind,
+                    )
+                })
+                .collect();
+            let mut detail = short_addrs(&b.addresses);
+            if let Some(n) = &b.docker_network {
+                detail.push_str(&format!("  [network {n}]"));
+            }
+            children.push(node(
+                NodeId::Interface { ns: b.namespace, ifindex: b.ifindex },
+                RowKind::Bridge,
+                b.name.clone(),
+                detail,
+                b.addresses.join(" "),
+                ports,
+            ));
+        }
+        let loose: Vec<Node> = h
+            .interfaces
+            .iter()
+            .filter(|i| i.kind.as_deref() == Some("veth") && i.master.is_none())
+            .map(|i| {
+                let far = i.peer.as_ref().map_or(String::new(), |r| {
+                    let place = r.namespace.and_then(|n| t.namespace(n)).map_or("an unseen namespace", |n| &n.label);
+                    format!("⇄ {} @ {place}", r.name.as_deref().unwrap_or("?"))
+                });
+                node(
+                    NodeId::Interface { ns: h.inode, ifindex: i.ifindex },
+                    RowKind::Port,
+                    i.name.clone(),
+                    far,
+                    iface_search(i),
+                    vec![],
+                )
+            })
+            .collect();
+        if !loose.is_empty() {
+            children.push(group(Group::LoosePairs, loose));
+        }
+        let others: Vec<Node> = h
+            .interfaces
+            .iter()
+            .filter(|i| !matches!(i.kind.as_deref(), None | Some("veth") | Some("bridge")) && i.master.is_none())
+            .map(|i| {
+                node(
+                    NodeId::Interface { ns: h.inode, ifindex: i.ifindex },
+                    RowKind::OtherInterface,
+                    i.name.clone(),
+                    format!("{}  {}", i.kind.as_deref().unwrap_or(""), short_addrs(&i.addresses))
+                        .trim_end()
+                        .to_string(),
+                    iface_search(i),
+                    vec![],
+                )
+            })
+            .collect();
+        if !others.is_empty() {
+            children.push(group(Group::OtherInterfaces, others));
+        }
+        let label = format!("host {}", t.host.hostname.as_deref().unwrap_or("")).trim_end().to_string();
+        roots.push(node(NodeId::Host, RowKind::Host, label, String::new(), String::new(), children));
+    }
+    if t.docker.available {
+        let nets = t
+            .docker
+            .networks
+            .iter()
+            .map(|n| {
+                let members = t.docker.containers.iter().filter(|c| n.containers.contains(&c.name)).map(container_node);
+                let subnets: Vec<String> = n.subnets.iter().filter_map(|s| s.subnet.clone()).collect();
+                node(
+                    NodeId::Network(n.id.clone()),
+                    RowKind::Network,
+                    n.name.clone(),
+                    format!("{}  {}", n.driver, subnets.join(" ")).trim_end().to_string(),
+                    format!("{} {}", n.id, subnets.join(" ")),
+                    members.collect(),
+                )
+            })
+            .collect();
+        roots.push(group(Group::Networks, nets));
+    }
+    let running = |c: &&Container| c.state == "running";
+    let by = |pred: &dyn Fn(&Container) -> bool| -> Vec<Node> {
+        t.docker.containers.iter().filter(running).filter(|c| pred(c)).map(container_node).collect()
+    };
+    for (g, members) in [
+        (Group::HostMode, by(&|c| c.network_mode == "host")),
+        (Group::NoneMode, by(&|c| c.network_mode == "none")),
+        (Group::Shared, by(&|c| c.shares_namespace_with.is_some())),
+        (Group::Stopped, t.docker.containers.iter().filter(|c| c.state != "running").map(container_node).collect()),
+    ] {
+        if !members.is_empty() {
+            roots.push(group(g, members));
+        }
+    }
+    let namespaces: Vec<Node> = t.namespaces.iter().filter(|n| !n.host).map(namespace_node).collect();
+    if !namespaces.is_empty() {
+        roots.push(group(Group::Namespaces, namespaces));
+    }
+    roots
+}
+
+fn namespace_node(ns: &Namespace) -> Node {
+    let addrs: Vec<String> =
+        ns.interfaces.iter().flat_map(|i| i.addresses.iter()).filter(|a| !a.starts_with("fe80:")).cloned().collect();
+    let search: Vec<String> = ns.interfaces.iter().map(iface_search).collect();
+    node(
+        NodeId::Namespace(ns.inode),
+        RowKind::Namespace,
+        ns.label.clone(),
+        format!("{}  {}", ns.kind.as_str(), addrs.join(" ")).trim_end().to_string(),
+        format!("{} {} {}", ns.inode, ns.paths.join(" "), search.join(" ")),
+        vec![],
+    )
+}
+
+fn group(g: Group, children: Vec<Node>) -> Node {
+    let n = children.len();
+    node(NodeId::Group(g), RowKind::Group, g.title().to_string(), format!("({n})"), String::new(), children)
+}
+
+/// Which nodes start expanded: the host and its bridges; groups stay closed until asked.
+pub fn default_expanded(id: &NodeId, kind: RowKind) -> bool {
+    matches!(id, NodeId::Host) || kind == RowKind::Bridge
+}
+
+/// Flatten the tree. `toggled` holds the nodes whose expansion differs from the default.
+/// With a filter, only matching rows and their ancestors are kept, all expanded.
+pub fn rows(t: &Topology, toggled: &HashSet<NodeId>, filter: &str) -> Vec<Row> {
+    let filter = filter.trim().to_lowercase();
+    let mut out = Vec::new();
+    for n in nodes(t) {
+        flatten(&n, 0, toggled, &filter, &mut out);
+    }
+    out
+}
+
+fn matches(n: &Node, filter: &str) -> bool {
+    n.text.to_lowercase().contains(filter) || n.search.to_lowercase().contains(filter)
+}
+
+fn subtree_matches(n: &Node, filter: &str) -> bool {
+    matches(n, filter) || n.children.iter().any(|c| subtree_matches(c, filter))
+}
+
+fn flatten(n: &Node, depth: u16, toggled: &HashSet<NodeId>, filter: &str, out: &mut Vec<Row>) {
+    let filtering = !filter.is_empty();
+    if filtering && !subtree_matches(n, filter) {
+        return;
+    }
+    let expanded = if filtering {
+        n.children.iter().any(|c| subtree_matches(c, filter))
+    } else {
+        default_expanded(&n.id, n.kind) != toggled.contains(&n.id)
+    };
+    out.push(Row {
+        id: n.id.clone(),
+        kind: n.kind,
+        depth,
+        text: n.text.clone(),
+        detail: n.detail.clone(),
+        has_children: !n.children.is_empty(),
+        expanded: expanded && !n.children.is_empty(),
+    });
+    if expanded {
+        for c in &n.children {
+            flatten(c, depth + 1, toggled, filter, out);
+        }
+    }
+}
+
+/// Every row with everything expanded (for change detection).
+pub fn all_rows(t: &Topology) -> Vec<Row> {
+    let mut out = Vec::new();
+    for n in nodes(t) {
+        flatten_all(&n, 0, &mut out);
+    }
+    out
+}
+
+fn flatten_all(n: &Node, depth: u16, out: &mut Vec<Row>) {
+    out.push(Row {
+        id: n.id.clone(),
+        kind: n.kind,
+        depth,
+        text: n.text.clone(),
+        detail: n.detail.clone(),
+        has_children: !n.children.is_empty(),
+        expanded: true,
+    });
+    for c in &n.children {
+        flatten_all(c, depth + 1, out);
+    }
+}

@@ -1,0 +1,234 @@
+//! Counters and rates of the selected object's interfaces, with a sparkline of the last minute.
+
+use super::pane_block;
+use super::theme::Theme;
+use crate::app::{App, NodeId, Pane};
+use crate::model::Stats;
+use crate::model::rates::{IfKey, Rate};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+/// One interface to show: its label, its counters key, and whether the numbers are read from the
+/// other end of its veth (then RX and TX swap: what one end sends, the other receives).
+struct Source {
+    label: String,
+    key: IfKey,
+    mirrored_from: Option<IfKey>,
+}
+
+fn sources(app: &App) -> (Vec<Source>, Option<String>) {
+    let t = &app.topology;
+    let mut out = Vec::new();
+    let mut note = None;
+    match &app.selected {
+        Some(NodeId::Interface { ns, ifindex }) => {
+            if let Some(i) = t.namespace(*ns).and_then(|n| n.interface(*ifindex)) {
+                out.push(Source { label: i.name.clone(), key: (*ns, *ifindex), mirrored_from: None });
+                if i.kind.as_deref() == Some("veth") {
+                    note = Some(format!(
+                        "{}'s TX is its peer {}'s RX, and its RX the peer's TX.",
+                        i.name,
+                        i.peer.as_ref().and_then(|p| p.name.clone()).unwrap_or_else(|| "end".into())
+                    ));
+                }
+            }
+        }
+        Some(NodeId::Container(id)) => {
+            if let Some(c) = t.docker.containers.iter().find(|c| &c.id == id) {
+                for e in &c.endpoints {
+                    let (Some(name), Some(idx), Some(ns)) = (&e.interface, e.interface_ifindex, c.namespace) else {
+                        continue;
+                    };
+                    let key = (ns, idx);
+                    let host_key = e.host_namespace.zip(e.host_ifindex);
+                    // Until the container's own namespace has been sampled, its host-side veth tells the same story.
+                    let mirrored_from = host_key.filter(|_| app.rates.get(&key).is_none());
+                    out.push(Source { label: format!("{name} ({})", e.network), key, mirrored_from });
+                }
+                if out.iter().any(|s| s.mirrored_from.is_some()) {
+                    note = Some("read from the host end of each veth (RX/TX swapped)".into());
+                }
+            }
+        }
+        Some(NodeId::Namespace(inode)) => {
+            if let Some(n) = t.namespace(*inode) {
+                for i in n.interfaces.iter().filter(|i| i.name != "lo") {
+                    out.push(Source { label: i.name.clone(), key: (*inode, i.ifindex), mirrored_from: None });
+                }
+            }
+        }
+        Some(NodeId::Network(id)) => {
+            if let Some(b) = t.docker.networks.iter().find(|n| &n.id == id).and_then(|n| n.bridge.as_deref())
+                && let Some(h) = t.host_namespace()
+                && let Some(i) = h.interface_named(b)
+            {
+                out.push(Source { label: b.to_string(), key: (h.inode, i.ifindex), mirrored_from: None });
+            }
+        }
+        Some(NodeId::Host) => {
+            if let Some(h) = t.host_namespace()
+                && let Some(nic) = t.host.default_route.as_ref().and_then(|r| r.interface.as_deref())
+                && let Some(i) = h.interface_named(nic)
+            {
+                out.push(Source { label: nic.to_string(), key: (h.inode, i.ifindex), mirrored_from: None });
+            }
+        }
+        _ => {}
+    }
+    (out, note)
+}
+
+/// The rate for a source, with RX and TX swapped when read from the other end of the veth.
+fn rate_of(app: &App, s: &Source) -> Option<Rate> {
+    match s.mirrored_from {
+        None => app.rates.get(&s.key).cloned(),
+        Some(k) => app.rates.get(&k).map(swap),
+    }
+}
+
+fn swap(r: &Rate) -> Rate {
+    let mut r = r.clone();
+    std::mem::swap(&mut r.rx_bps, &mut r.tx_bps);
+    std::mem::swap(&mut r.rx_pps, &mut r.tx_pps);
+    std::mem::swap(&mut r.history_rx, &mut r.history_tx);
+    let s = r.totals;
+    r.totals = Stats {
+        rx_bytes: s.tx_bytes,
+        tx_bytes: s.rx_bytes,
+        rx_packets: s.tx_packets,
+        tx_packets: s.rx_packets,
+        rx_errors: s.tx_errors,
+        tx_errors: s.rx_errors,
+        rx_dropped: s.tx_dropped,
+        tx_dropped: s.rx_dropped,
+    };
+    r
+}
+
+pub fn human_bytes(v: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = v;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{v:.0} {}", UNITS[u]) } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+fn per_sec(v: Option<f64>, bytes: bool) -> String {
+    match v {
+        None => "…".into(),
+        Some(v) if bytes => format!("{}/s", human_bytes(v)),
+        Some(v) => format!("{v:.0}/s"),
+    }
+}
+
+/// Rates always; totals, errors and drops when the pane is wide enough for them.
+fn row(label: &str, r: &Rate, wide: bool) -> String {
+    let s = &r.totals;
+    let mut line = format!(
+        "{label:<16.16} {:>11} {:>11} {:>7} {:>7}",
+        per_sec(r.rx_bps, true),
+        per_sec(r.tx_bps, true),
+        per_sec(r.rx_pps, false),
+        per_sec(r.tx_pps, false),
+    );
+    if wide {
+        line.push_str(&format!(
+            " {:>10} {:>10} {:>4} {:>4}",
+            human_bytes(s.rx_bytes as f64),
+            human_bytes(s.tx_bytes as f64),
+            s.rx_errors + s.tx_errors,
+            s.rx_dropped + s.tx_dropped
+        ));
+    } else {
+        line.push_str(&format!(" {:>4} {:>4}", s.rx_errors + s.tx_errors, s.rx_dropped + s.tx_dropped));
+    }
+    line
+}
+
+fn header(wide: bool) -> String {
+    let mut h = format!("{:<16} {:>11} {:>11} {:>7} {:>7}", "interface", "rx", "tx", "rx pkt", "tx pkt");
+    if wide {
+        h.push_str(&format!(" {:>10} {:>10}", "rx total", "tx total"));
+    }
+    h.push_str(&format!(" {:>4} {:>4}", "err", "drop"));
+    h
+}
+
+pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
+    let block = pane_block(app, t, Pane::Counters, "Counters");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (sources, note) = sources(app);
+    if sources.is_empty() {
+        frame.render_widget(Paragraph::new(Line::styled("no interface selected", t.dim)), inner);
+        return;
+    }
+    let rates: Vec<(String, Option<Rate>)> = sources.iter().map(|s| (s.label.clone(), rate_of(app, s))).collect();
+    let wide = inner.width >= 87;
+    let mut lines = vec![Line::styled(header(wide), t.dim)];
+    for (label, r) in &rates {
+        match r {
+            Some(r) => lines.push(Line::raw(row(label, r, wide))),
+            None => lines.push(Line::styled(format!("{label:<16} waiting for a sample"), t.dim)),
+        }
+    }
+    let present: Vec<Rate> = rates.iter().filter_map(|(_, r)| r.clone()).collect();
+    let total = if present.len() > 1 { Some(sum(&present)) } else { present.first().cloned() };
+    if present.len() > 1
+        && let Some(s) = &total
+    {
+        lines.push(Line::styled(row("all together", s, wide), t.title));
+    }
+    if let Some(n) = note {
+        lines.push(Line::from(Span::styled(n, t.dim)));
+    }
+    let text_height = (lines.len() as u16).min(inner.height);
+    let [text_area, spark_area] = Layout::vertical([Constraint::Length(text_height), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), text_area);
+    if spark_area.height > 0
+        && let Some(s) = total
+    {
+        // Received plus sent bytes per second over the last minute, newest on the right.
+        let data: Vec<u64> = s.history_rx.iter().zip(s.history_tx.iter()).map(|(a, b)| a + b).collect();
+        let start = data.len().saturating_sub(usize::from(spark_area.width));
+        frame.render_widget(Sparkline::default().data(&data[start..]).style(t.ok), spark_area);
+    }
+}
+
+fn sum(rates: &[Rate]) -> Rate {
+    let mut out = rates[0].clone();
+    for r in &rates[1..] {
+        let add = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a + b);
+        out.rx_bps = add(out.rx_bps, r.rx_bps);
+        out.tx_bps = add(out.tx_bps, r.tx_bps);
+        out.rx_pps = add(out.rx_pps, r.rx_pps);
+        out.tx_pps = add(out.tx_pps, r.tx_pps);
+        let (a, b) = (out.totals, r.totals);
+        out.totals = Stats {
+            rx_bytes: a.rx_bytes + b.rx_bytes,
+            tx_bytes: a.tx_bytes + b.tx_bytes,
+            rx_packets: a.rx_packets + b.rx_packets,
+            tx_packets: a.tx_packets + b.tx_packets,
+            rx_errors: a.rx_errors + b.rx_errors,
+            tx_errors: a.tx_errors + b.tx_errors,
+            rx_dropped: a.rx_dropped + b.rx_dropped,
+            tx_dropped: a.tx_dropped + b.tx_dropped,
+        };
+        let n = out.history_rx.len().min(r.history_rx.len());
+        for k in 0..n {
+            let (i, j) = (out.history_rx.len() - 1 - k, r.history_rx.len() - 1 - k);
+            out.history_rx[i] += r.history_rx[j];
+        }
+        let n = out.history_tx.len().min(r.history_tx.len());
+        for k in 0..n {
+            let (i, j) = (out.history_tx.len() - 1 - k, r.history_tx.len() - 1 - k);
+            out.history_tx[i] += r.history_tx[j];
+        }
+    }
+    out
+}

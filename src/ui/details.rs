@@ -1,0 +1,357 @@
+//! Everything known about the selected object, with the commands a student would type to see it.
+
+use super::pane_block;
+use super::theme::Theme;
+use crate::app::{App, Group, NodeId, Pane};
+use crate::model::{Container, Interface, Namespace, Network, Topology};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
+    let block = pane_block(app, t, Pane::Details, "Details");
+    let lines = match &app.selected {
+        Some(id) => lines(&app.topology, id, t),
+        None => vec![Line::styled("select an object in the tree", t.dim)],
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((app.details_scroll, 0)),
+        area,
+    );
+}
+
+struct Out<'t> {
+    lines: Vec<Line<'static>>,
+    t: &'t Theme,
+}
+
+impl Out<'_> {
+    fn head(&mut self, s: impl Into<String>) {
+        self.lines.push(Line::styled(s.into(), self.t.title));
+    }
+    fn kv(&mut self, k: &str, v: impl Into<String>) {
+        self.lines.push(Line::from(vec![Span::styled(format!("{k:<11}"), self.t.dim), Span::raw(v.into())]));
+    }
+    fn text(&mut self, s: impl Into<String>) {
+        self.lines.push(Line::raw(s.into()));
+    }
+    fn cmd(&mut self, c: impl Into<String>) {
+        self.lines.push(Line::from(vec![Span::styled("$ ", self.t.dim), Span::styled(c.into(), self.t.command)]));
+    }
+    fn blank(&mut self) {
+        self.lines.push(Line::raw(""));
+    }
+}
+
+fn or_dash(v: Option<&str>) -> String {
+    v.unwrap_or("-").to_string()
+}
+
+/// How to run a command inside a namespace: `ip -n` for named ones, `nsenter` for the rest.
+pub fn in_ns(ns: &Namespace, command: &str) -> String {
+    if ns.host {
+        return command.to_string();
+    }
+    if let Some(name) = ns.paths.iter().find_map(|p| p.strip_prefix("/run/netns/"))
+        && let Some(rest) = command.strip_prefix("ip ")
+    {
+        return format!("ip -n {name} {rest}");
+    }
+    let path = ns.paths.first().map_or("<path>", |p| p.as_str());
+    format!("nsenter --net={path} {command}")
+}
+
+pub fn lines(t: &Topology, id: &NodeId, theme: &Theme) -> Vec<Line<'static>> {
+    let mut o = Out { lines: Vec::new(), t: theme };
+    match id {
+        NodeId::Host => host(t, &mut o),
+        NodeId::Group(g) => group(*g, &mut o),
+        NodeId::Interface { ns, ifindex } => {
+            if let Some(n) = t.namespace(*ns)
+                && let Some(i) = n.interface(*ifindex)
+            {
+                interface(t, n, i, &mut o);
+            } else {
+                o.text("this interface is gone");
+            }
+        }
+        NodeId::Namespace(inode) => match t.namespace(*inode) {
+            Some(n) => namespace(t, n, &mut o),
+            None => o.text("this namespace is gone"),
+        },
+        NodeId::Container(cid) => match t.docker.containers.iter().find(|c| &c.id == cid) {
+            Some(c) => container(t, c, &mut o),
+            None => o.text("this container is gone"),
+        },
+        NodeId::Network(nid) => match t.docker.networks.iter().find(|n| &n.id == nid) {
+            Some(n) => network(t, n, &mut o),
+            None => o.text("this network is gone"),
+        },
+    }
+    o.lines
+}
+
+fn host(t: &Topology, o: &mut Out) {
+    o.head(format!("Host {}", or_dash(t.host.hostname.as_deref())));
+    o.kv("kernel", or_dash(t.host.kernel.as_deref()));
+    o.kv("os", or_dash(t.host.os.as_deref()));
+    if let Some(r) = &t.host.default_route {
+        o.kv("default", format!("via {} dev {}", or_dash(r.gateway.as_deref()), or_dash(r.interface.as_deref())));
+    }
+    o.kv("namespaces", format!("{} read, {} skipped", t.namespaces.len(), t.skipped_namespaces));
+    o.kv("bridges", t.bridges.len().to_string());
+    o.kv("containers", t.docker.containers.len().to_string());
+    for n in &t.notes {
+        o.text(format!("note: {n}"));
+    }
+    o.blank();
+    o.cmd("ip -br link");
+    o.cmd("ip route");
+    o.cmd("docker network ls");
+}
+
+fn group(g: Group, o: &mut Out) {
+    o.head(g.title());
+    let (text, cmd) = match g {
+        Group::LoosePairs => (
+            "veths on the host that are not ports of any bridge: usually a direct link to one namespace.",
+            "ip -d link show type veth",
+        ),
+        Group::OtherInterfaces => {
+            ("interfaces of other kinds on the host: tunnels, dummies, vxlan, macvlan…", "ip -d link")
+        }
+        Group::Networks => ("the Docker engine's networks, with their members.", "docker network ls"),
+        Group::HostMode => (
+            "these containers use the host's own namespace: no veth, no bridge, no address of their own.",
+            "docker ps --filter network=host",
+        ),
+        Group::NoneMode => {
+            ("these containers have a namespace with only the loopback interface.", "docker ps --filter network=none")
+        }
+        Group::Shared => (
+            "these containers joined another container's namespace (--network container:<name>), as pods do.",
+            "docker inspect -f '{{.HostConfig.NetworkMode}}' <container>",
+        ),
+        Group::Stopped => (
+            "containers that are not running have no namespace and no interfaces.",
+            "docker ps -a --filter status=exited",
+        ),
+        Group::Namespaces => (
+            "every network namespace netview found: named (ip netns), Docker's, and those held only by a process.",
+            "ip netns list; ls /run/docker/netns",
+        ),
+    };
+    o.text(text);
+    o.blank();
+    o.cmd(cmd);
+}
+
+fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
+    let kind = i.kind.as_deref().unwrap_or("device");
+    o.head(format!("{} ({kind}) in {}", i.name, ns.label));
+    o.kv("ifindex", i.ifindex.to_string());
+    o.kv("state", i.state.clone());
+    o.kv("mac", or_dash(i.mac.as_deref()));
+    o.kv("mtu", i.mtu.map_or("-".into(), |m| m.to_string()));
+    o.kv("addresses", if i.addresses.is_empty() { "-".into() } else { i.addresses.join(" ") });
+    if let Some(m) = &i.master {
+        o.kv("bridge", m.clone());
+    }
+    if let Some(p) = &i.peer {
+        let place = p.namespace.and_then(|n| t.namespace(n)).map_or("a namespace netview cannot see".into(), |n| {
+            format!("{} ({}, inode {})", n.label, n.kind.as_str(), n.inode)
+        });
+        o.kv("peer", format!("{} (ifindex {}) in {place}", or_dash(p.name.as_deref()), p.ifindex));
+    }
+    if let Some(p) = &i.parent {
+        o.kv("parent", format!("{} (ifindex {})", or_dash(p.name.as_deref()), p.ifindex));
+    }
+    if let Some(v) = &i.vxlan {
+        o.kv(
+            "vxlan",
+            format!(
+                "VNI {} port {}",
+                v.vni.map_or("-".into(), |x| x.to_string()),
+                v.port.map_or("-".into(), |x| x.to_string())
+            ),
+        );
+    }
+    if i.kind.as_deref() == Some("bridge")
+        && let Some(b) = t.bridges.iter().find(|b| b.namespace == ns.inode && b.ifindex == i.ifindex)
+    {
+        if let Some(n) = &b.docker_network {
+            o.kv("network", n.clone());
+        }
+        o.blank();
+        o.head(format!("{} ports", b.ports.len()));
+        for p in &b.ports {
+            let behind = p.behind.clone().unwrap_or_else(|| "-".into());
+            o.text(format!(
+                "  {} ⇄ {} @ {behind}  {}",
+                p.name,
+                p.peer.as_ref().and_then(|r| r.name.clone()).unwrap_or_else(|| "?".into()),
+                p.peer_addresses.iter().filter(|a| !a.starts_with("fe80:")).cloned().collect::<Vec<_>>().join(" ")
+            ));
+        }
+        o.blank();
+        o.cmd(format!("bridge link show master {}", i.name));
+        o.cmd(format!("ip addr show dev {}", i.name));
+        if let Some(n) = &b.docker_network {
+            o.cmd(format!("docker network inspect {n}"));
+        }
+        return;
+    }
+    o.blank();
+    o.cmd(in_ns(ns, &format!("ip -d -s link show dev {}", i.name)));
+    if let Some(p) = &i.peer
+        && let (Some(name), Some(pns)) = (&p.name, p.namespace.and_then(|n| t.namespace(n)))
+    {
+        o.cmd(in_ns(pns, &format!("ip addr show dev {name}")));
+    }
+}
+
+fn namespace(t: &Topology, ns: &Namespace, o: &mut Out) {
+    o.head(format!("Namespace {} ({})", ns.label, ns.kind.as_str()));
+    o.kv("inode", ns.inode.to_string());
+    o.kv("paths", ns.paths.join(" "));
+    if !ns.containers.is_empty() {
+        o.kv("containers", ns.containers.join(", "));
+    }
+    o.blank();
+    o.head("interfaces");
+    for i in &ns.interfaces {
+        let mut s = format!("  {} {} {}", i.name, i.kind.as_deref().unwrap_or(""), i.state);
+        let addrs: Vec<&String> = i.addresses.iter().filter(|a| !a.starts_with("fe80:")).collect();
+        if !addrs.is_empty() {
+            s.push_str(&format!("  {}", addrs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" ")));
+        }
+        if let Some(p) = &i.peer {
+            let place = p.namespace.and_then(|n| t.namespace(n)).map_or("?".to_string(), |n| n.label.clone());
+            s.push_str(&format!("  ⇄ {} @ {place}", or_dash(p.name.as_deref())));
+        }
+        o.text(s);
+    }
+    if !ns.routes.is_empty() {
+        o.blank();
+        o.head("routes");
+        for r in &ns.routes {
+            let dev = r.oif.and_then(|i| ns.interface(i)).map_or("?".to_string(), |i| i.name.clone());
+            match &r.gateway {
+                Some(g) => o.text(format!("  {} via {g} dev {dev}", r.destination)),
+                None => o.text(format!("  {} dev {dev}", r.destination)),
+            }
+        }
+    }
+    o.blank();
+    o.cmd(in_ns(ns, "ip addr"));
+    o.cmd(in_ns(ns, "ip route"));
+}
+
+fn container(t: &Topology, c: &Container, o: &mut Out) {
+    o.head(format!("Container {}", c.name));
+    o.kv("id", c.id.get(..12).unwrap_or(&c.id).to_string());
+    o.kv("image", or_dash(c.image.as_deref()));
+    o.kv("state", c.state.clone());
+    o.kv("mode", c.network_mode.clone());
+    if let Some(s) = &c.shares_namespace_with {
+        o.kv("joins", format!("the namespace of {s}"));
+    }
+    let ns = c.namespace.and_then(|i| t.namespace(i));
+    match ns {
+        Some(n) => o.kv("namespace", format!("{} (inode {})", n.paths.first().map_or("-", |p| p.as_str()), n.inode)),
+        None => o.kv("namespace", "none (not running)"),
+    }
+    for e in &c.endpoints {
+        o.blank();
+        o.head(format!("endpoint on {}", e.network));
+        o.kv("ipv4", or_dash(e.ipv4.as_deref()));
+        if e.ipv6.is_some() {
+            o.kv("ipv6", or_dash(e.ipv6.as_deref()));
+        }
+        o.kv("mac", or_dash(e.mac.as_deref()));
+        o.kv("gateway", or_dash(e.gateway.as_deref()));
+        o.kv(
+            "wire",
+            format!(
+                "{} (inside) ⇄ {} (host) on {}",
+                or_dash(e.interface.as_deref()),
+                or_dash(e.host_interface.as_deref()),
+                or_dash(e.bridge.as_deref())
+            ),
+        );
+    }
+    if !c.ports.is_empty() {
+        o.blank();
+        o.head("published ports");
+        for p in &c.ports {
+            match p.host_port {
+                Some(hp) => o.text(format!(
+                    "  {}:{hp} → {}/{}",
+                    p.host_ip.as_deref().unwrap_or("*"),
+                    p.container_port,
+                    p.protocol
+                )),
+                None => o.text(format!("  {}/{} (exposed, not published)", p.container_port, p.protocol)),
+            }
+        }
+    }
+    o.blank();
+    o.cmd(format!("docker inspect {}", c.name));
+    if let Some(n) = ns {
+        o.cmd(in_ns(n, "ip addr"));
+    }
+}
+
+fn network(t: &Topology, n: &Network, o: &mut Out) {
+    o.head(format!("Docker network {}", n.name));
+    o.kv("id", n.id.get(..12).unwrap_or(&n.id).to_string());
+    o.kv("driver", n.driver.clone());
+    o.kv("scope", n.scope.clone());
+    for s in &n.subnets {
+        o.kv("subnet", or_dash(s.subnet.as_deref()));
+        let gw = or_dash(s.gateway.as_deref());
+        o.kv(
+            "gateway",
+            if s.gateway_derived { format!("{gw} (Docker left it empty: taken from the bridge)") } else { gw },
+        );
+        if let Some(r) = &s.ip_range {
+            o.kv("ip range", r.clone());
+        }
+    }
+    o.kv("bridge", or_dash(n.bridge.as_deref()));
+    let mut flags = Vec::new();
+    if n.internal {
+        flags.push("internal (no route out)");
+    }
+    if n.icc == Some(false) {
+        flags.push("inter-container traffic off");
+    }
+    if n.attachable {
+        flags.push("attachable");
+    }
+    if !flags.is_empty() {
+        o.kv("flags", flags.join(", "));
+    }
+    if let Some(p) = &n.compose_project {
+        o.kv("compose", p.clone());
+    }
+    for (k, v) in &n.options {
+        o.kv("option", format!("{k}={v}"));
+    }
+    o.blank();
+    o.head(format!("{} members", n.containers.len()));
+    for name in &n.containers {
+        let ep = t.container(name).and_then(|c| c.endpoints.iter().find(|e| e.network == n.name));
+        o.text(format!(
+            "  {name}  {}  {}",
+            ep.and_then(|e| e.ipv4.clone()).unwrap_or_default(),
+            ep.and_then(|e| e.mac.clone()).unwrap_or_default()
+        ));
+    }
+    o.blank();
+    o.cmd(format!("docker network inspect {}", n.name));
+    if let Some(b) = &n.bridge {
+        o.cmd(format!("bridge link show master {b}"));
+    }
+}

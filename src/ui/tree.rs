@@ -1,0 +1,71 @@
+//! The topology tree pane.
+
+use super::pane_block;
+use super::theme::Theme;
+use crate::app::{App, Change, Pane, RowKind};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+fn kind_style(t: &Theme, kind: RowKind) -> Style {
+    match kind {
+        RowKind::Bridge => t.bridge,
+        RowKind::Container => t.container,
+        RowKind::Namespace => t.namespace,
+        RowKind::Group | RowKind::Host => t.group,
+        RowKind::Network => t.bridge,
+        _ => t.text,
+    }
+}
+
+pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
+    let title = if app.filter.is_empty() && !app.filtering {
+        format!("Topology ({} rows)", app.rows.len())
+    } else {
+        format!("Topology: /{}{}", app.filter, if app.filtering { "▏" } else { "" })
+    };
+    let block = pane_block(app, t, Pane::Tree, &title);
+    let inner = block.inner(area);
+    let height = usize::from(inner.height);
+    let selected = app.selected_index();
+    let mut lines: Vec<Line> = Vec::with_capacity(height);
+    if !app.loaded {
+        lines.push(Line::styled("reading the host…", t.dim));
+    } else if app.rows.is_empty() {
+        lines.push(Line::styled(
+            if app.filter.is_empty() { "nothing to show" } else { "no object matches the filter (Esc clears it)" },
+            t.dim,
+        ));
+    }
+    for (i, row) in app.rows.iter().enumerate().skip(app.tree_offset).take(height) {
+        let marker = match (row.has_children, row.expanded) {
+            (true, true) => "▾ ",
+            (true, false) => "▸ ",
+            _ => "  ",
+        };
+        let change = app.changes.get(&row.id).map(|(c, _, _)| *c);
+        let name_style = match change {
+            Some(Change::Added) => t.added,
+            _ => kind_style(t, row.kind),
+        };
+        let mut spans = vec![
+            Span::raw("  ".repeat(usize::from(row.depth))),
+            Span::styled(marker, t.dim),
+            Span::styled(row.text.clone(), name_style),
+        ];
+        if change == Some(Change::Added) {
+            spans.push(Span::styled(" +new", t.added));
+        }
+        if !row.detail.is_empty() {
+            spans.push(Span::styled(format!("  {}", row.detail), t.dim));
+        }
+        let mut line = Line::from(spans);
+        if Some(i) == selected {
+            line = line.style(t.selected);
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
