@@ -12,7 +12,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter Space", "expand or collapse"),
     ("PgUp PgDn g G", "page up / down, first / last"),
     ("Tab  Shift-Tab", "next / previous pane"),
-    ("/", "filter the tree by name, IP or MAC (Enter keeps it, Esc clears)"),
+    ("/", "filter by name, IP or MAC (Enter keeps, Esc clears)"),
     ("r", "read everything again now"),
     ("p", "pause / resume live updates"),
     ("+  -", "slower / faster refresh"),

@@ -26,17 +26,16 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(at) = &app.last_update {
         spans.push(Span::raw(format!(" │ {at}")));
     }
-    let removed: Vec<&str> = app
+    // A container is both a container and a namespace in the tree: name it once.
+    let removed: std::collections::BTreeSet<&str> = app
         .changes
         .values()
         .filter(|(c, _, _)| *c == crate::app::Change::Removed)
         .map(|(_, label, _)| label.as_str())
         .collect();
     if !removed.is_empty() {
-        let mut names = removed;
-        names.sort_unstable();
         spans.push(Span::raw(" │ "));
-        spans.push(Span::styled(format!("gone: {}", names.join(", ")), t.removed));
+        spans.push(Span::styled(format!("gone: {}", removed.into_iter().collect::<Vec<_>>().join(", ")), t.removed));
     }
     spans.push(Span::raw(" │ "));
     spans.push(Span::styled("?", t.key));
