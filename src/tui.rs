@@ -34,21 +34,23 @@ pub async fn run<B, E, S>(
 ) -> io::Result<()>
 where
     B: Backend,
-    B::Error: Into<io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
     E: Stream<Item = io::Result<Event>> + Unpin,
     S: Future<Output = ()>,
 {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(shutdown);
-    if let Ok(size) = terminal.size() {
+    if let Ok(size) = terminal.size().map_err(io::Error::other) {
         app.size = (size.width, size.height);
     }
     let mut dirty = true;
+    // Once the live source has ended, stop polling its channel (it would answer None forever).
+    let mut source_open = true;
     loop {
         if dirty {
             app.ensure_selection_visible();
-            terminal.draw(|f| ui::view(app, f)).map_err(Into::into)?;
+            terminal.draw(|f| ui::view(app, f)).map_err(io::Error::other)?;
             dirty = false;
         }
         let cmds = tokio::select! {
@@ -57,9 +59,12 @@ where
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            update = updates.recv() => match update {
+            update = updates.recv(), if source_open => match update {
                 Some(update) => on_update(app, update, &clock(SystemTime::now())),
-                None => Vec::new(), // the source ended; keep showing the last picture
+                None => {
+                    source_open = false; // keep showing the last picture
+                    continue;
+                }
             },
             _ = tick.tick() => {
                 app.now = Instant::now();

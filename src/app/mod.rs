@@ -63,8 +63,7 @@ pub enum Change {
 
 /// How long "what changed" stays highlighted.
 pub const CHANGE_HIGHLIGHT: Duration = Duration::from_secs(5);
-pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
-pub const MAX_INTERVAL: Duration = Duration::from_secs(10);
+pub use crate::live::{MAX_INTERVAL, MIN_INTERVAL};
 
 pub struct App {
     pub topology: Topology,
@@ -157,12 +156,24 @@ impl App {
     /// Rebuild the rows after the topology, expansion or filter changed.
     pub fn refresh_rows(&mut self) {
         let previous = self.selected_index();
-        self.rows = tree::rows(&self.topology, &self.toggled, &self.filter);
+        let old = std::mem::replace(&mut self.rows, tree::rows(&self.topology, &self.toggled, &self.filter));
         let still_there = self.selected.as_ref().is_some_and(|id| self.rows.iter().any(|r| &r.id == id));
         if !still_there {
-            // The object is gone (or filtered out): stay near where it was.
-            let i = previous.unwrap_or(0).min(self.rows.len().saturating_sub(1));
-            self.selected = self.rows.get(i).map(|r| r.id.clone());
+            // The object is gone (or filtered out): go to its closest ancestor that is still shown.
+            let ancestor = previous.and_then(|i| {
+                let mut depth = old[i].depth;
+                old[..i].iter().rev().find_map(|r| {
+                    if r.depth >= depth {
+                        return None;
+                    }
+                    depth = r.depth;
+                    self.rows.iter().any(|n| n.id == r.id).then(|| r.id.clone())
+                })
+            });
+            self.selected = ancestor.or_else(|| {
+                let i = previous.unwrap_or(0).min(self.rows.len().saturating_sub(1));
+                self.rows.get(i).map(|r| r.id.clone())
+            });
         }
     }
 
@@ -197,9 +208,13 @@ fn all_labels(t: &Topology) -> HashMap<NodeId, String> {
 impl App {
     /// Scroll the tree so the selected row is on screen, using the layout the view will draw.
     pub fn ensure_selection_visible(&mut self) {
-        let areas = crate::ui::layout::layout(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1));
-        let height = usize::from(areas.tree.height.saturating_sub(2)).max(1);
-        self.tree_offset = self.tree_offset.min(self.rows.len().saturating_sub(1));
+        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        if crate::ui::layout::too_small(area) {
+            return; // nothing of the tree is drawn: keep the scroll for when it is again
+        }
+        let height = usize::from(crate::ui::layout::layout(area).tree.height.saturating_sub(2)).max(1);
+        // Never leave empty lines below the last row while rows are hidden above.
+        self.tree_offset = self.tree_offset.min(self.rows.len().saturating_sub(height));
         if let Some(i) = self.selected_index() {
             if i < self.tree_offset {
                 self.tree_offset = i;

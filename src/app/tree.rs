@@ -92,9 +92,13 @@ fn iface_search(i: &Interface) -> String {
     s
 }
 
+/// Addresses worth a place in a tree row: not link-local IPv6, not loopback.
+fn telling(a: &str) -> bool {
+    !a.starts_with("fe80:") && !a.starts_with("127.") && !a.starts_with("::1/")
+}
+
 fn short_addrs(addrs: &[String]) -> String {
-    // IPv4 first (the kernel order netview keeps); link-local IPv6 says little in a tree.
-    addrs.iter().filter(|a| !a.starts_with("fe80:")).cloned().collect::<Vec<_>>().join(" ")
+    addrs.iter().filter(|a| telling(a)).cloned().collect::<Vec<_>>().join(" ")
 }
 
 fn container_node(c: &Container) -> Node {
@@ -263,7 +267,7 @@ fn nodes(t: &Topology) -> Vec<Node> {
 
 fn namespace_node(ns: &Namespace) -> Node {
     let addrs: Vec<String> =
-        ns.interfaces.iter().flat_map(|i| i.addresses.iter()).filter(|a| !a.starts_with("fe80:")).cloned().collect();
+        ns.interfaces.iter().flat_map(|i| i.addresses.iter()).filter(|a| telling(a)).cloned().collect();
     let search: Vec<String> = ns.interfaces.iter().map(iface_search).collect();
     node(
         NodeId::Namespace(ns.inode),

@@ -248,9 +248,14 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Cmd> {
             if let Some(p) = pane {
                 app.focus = p;
             }
-            if pane == Some(Pane::Tree) {
-                // Rows start one line below the pane's top border.
-                let line = usize::from(m.row.saturating_sub(areas.tree.y + 1));
+            let tree = areas.tree;
+            // Rows sit inside the border: a click on the border selects nothing.
+            let on_row = m.row > tree.y
+                && m.row + 1 < tree.y + tree.height
+                && m.column > tree.x
+                && m.column + 1 < tree.x + tree.width;
+            if pane == Some(Pane::Tree) && on_row {
+                let line = usize::from(m.row - tree.y - 1);
                 if let Some(row) = app.rows.get(app.tree_offset + line) {
                     app.selected = Some(row.id.clone());
                 }

@@ -110,6 +110,7 @@ async fn run(
     mut controls: mpsc::UnboundedReceiver<Control>,
 ) {
     let (signal_tx, mut signals) = mpsc::channel(SIGNAL_QUEUE);
+    let mut watching = true;
     let mut tasks = vec![tokio::spawn(watch::netlink(signal_tx.clone()))];
     if opts.docker {
         tasks.push(tokio::spawn(watch::docker(signal_tx.clone(), opts.docker_timeout)));
@@ -151,18 +152,23 @@ async fn run(
                 None | Some(Control::Quit) => break,
                 Some(c) => handle_control(&mut s, c),
             },
-            Some(signal) = signals.recv() => {
-                if !handle_signal(&mut s, signal, &updates).await {
-                    break;
+            // `None` only if every watcher died (a panic): carry on without them, on the resync.
+            signal = signals.recv(), if watching => match signal {
+                Some(signal) => {
+                    if !handle_signal(&mut s, signal, &updates).await {
+                        break;
+                    }
                 }
-            }
+                None => watching = false,
+            },
             r = join_full(&mut s.full) => {
                 let Some((_, why, started)) = s.full.take() else { continue };
                 s.debouncer.finish(Instant::now());
                 match r {
                     Ok(observation) if !s.paused => {
                         s.known = Known::from_observation(&observation, s.known.host);
-                        let update = Update::Full { observation: Box::new(observation), sampled_at: started, reason: why };
+                        let observation = Box::new(observation);
+                        let update = Update::Full { observation, sampled_at: started, reason: why };
                         if updates.send(update).await.is_err() {
                             break;
                         }
@@ -179,7 +185,8 @@ async fn run(
                     Ok((sampler, sample)) => {
                         s.sampler = Some(sampler);
                         if !s.paused && !sample.samples.is_empty() {
-                            let update = Update::Counters { samples: sample.samples, sampled_at: sample.sampled_at };
+                            let (samples, sampled_at) = (sample.samples, sample.sampled_at);
+                            let update = Update::Counters { samples, sampled_at };
                             // The app is behind: this sample is dropped, the next one will do.
                             if let Err(mpsc::error::TrySendError::Closed(_)) = updates.try_send(update) {
                                 break;

@@ -30,6 +30,15 @@ pub fn cidr_contains(subnet: &str, addr: &str) -> bool {
     }
 }
 
+/// A host and port as a reader expects them: IPv6 in brackets, `*` for any address.
+pub fn host_port(ip: Option<&str>, port: u16) -> String {
+    match ip {
+        Some(ip) if ip.contains(':') => format!("[{ip}]:{port}"),
+        Some(ip) => format!("{ip}:{port}"),
+        None => format!("*:{port}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +54,13 @@ mod tests {
         assert!(!cidr_contains("172.17.0.0/16", "fd00::1"));
         assert!(!cidr_contains("garbage", "172.17.0.1"));
         assert!(!cidr_contains("172.17.0.0/40", "172.17.0.1"));
+    }
+
+    #[test]
+    fn host_port_brackets_ipv6() {
+        assert_eq!(host_port(Some("::"), 8080), "[::]:8080");
+        assert_eq!(host_port(Some("127.0.0.1"), 80), "127.0.0.1:80");
+        assert_eq!(host_port(None, 80), "*:80");
     }
 
     #[test]

@@ -130,7 +130,12 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
             .iter()
             .map(|p| match p.host_port {
                 Some(hp) => {
-                    format!("{}:{hp}->{}/{}", p.host_ip.as_deref().unwrap_or("*"), p.container_port, p.protocol)
+                    format!(
+                        "{}->{}/{}",
+                        crate::model::net::host_port(p.host_ip.as_deref(), hp),
+                        p.container_port,
+                        p.protocol
+                    )
                 }
                 None => format!("{}/{}", p.container_port, p.protocol),
             })

@@ -36,7 +36,13 @@ fn sources(app: &App) -> (Vec<Source>, Option<String>) {
             }
         }
         Some(NodeId::Container(id)) => {
-            if let Some(c) = t.docker.containers.iter().find(|c| &c.id == id) {
+            let c = t.docker.containers.iter().find(|c| &c.id == id);
+            // A container in another's namespace (container: mode) has that one's interfaces.
+            let c = c.and_then(|c| match &c.shares_namespace_with {
+                Some(owner) => t.container(owner),
+                None => Some(c),
+            });
+            if let Some(c) = c {
                 for e in &c.endpoints {
                     let (Some(name), Some(idx), Some(ns)) = (&e.interface, e.interface_ifindex, c.namespace) else {
                         continue;
@@ -121,42 +127,62 @@ pub fn human_bytes(v: f64) -> String {
 fn per_sec(v: Option<f64>, bytes: bool) -> String {
     match v {
         None => "…".into(),
-        Some(v) if bytes => format!("{}/s", human_bytes(v)),
-        Some(v) => format!("{v:.0}/s"),
+        Some(v) if bytes => human_bytes(v),
+        Some(v) => format!("{v:.0}"),
     }
 }
 
-/// Rates always; totals, errors and drops when the pane is wide enough for them.
-fn row(label: &str, r: &Rate, wide: bool) -> String {
-    let s = &r.totals;
-    let mut line = format!(
-        "{label:<16.16} {:>11} {:>11} {:>7} {:>7}",
-        per_sec(r.rx_bps, true),
-        per_sec(r.tx_bps, true),
-        per_sec(r.rx_pps, false),
-        per_sec(r.tx_pps, false),
-    );
-    if wide {
-        line.push_str(&format!(
-            " {:>10} {:>10} {:>4} {:>4}",
-            human_bytes(s.rx_bytes as f64),
-            human_bytes(s.tx_bytes as f64),
-            s.rx_errors + s.tx_errors,
-            s.rx_dropped + s.tx_dropped
-        ));
-    } else {
-        line.push_str(&format!(" {:>4} {:>4}", s.rx_errors + s.tx_errors, s.rx_dropped + s.tx_dropped));
+/// How much of the table fits: rates only, then packets and errors, then totals.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Width {
+    Compact,
+    Narrow,
+    Wide,
+}
+
+impl Width {
+    fn for_columns(columns: u16) -> Width {
+        match columns {
+            0..60 => Width::Compact,
+            60..82 => Width::Narrow,
+            _ => Width::Wide,
+        }
+    }
+}
+
+fn columns(label: &str, cells: [String; 8], width: Width) -> String {
+    let [rx, tx, rxp, txp, rxt, txt, err, drop] = cells;
+    let mut line = format!("{label:<12.12} {rx:>10} {tx:>10}");
+    if width >= Width::Narrow {
+        line.push_str(&format!(" {rxp:>7} {txp:>7} {err:>4} {drop:>4}"));
+    }
+    if width == Width::Wide {
+        line.push_str(&format!(" {rxt:>10} {txt:>10}"));
     }
     line
 }
 
-fn header(wide: bool) -> String {
-    let mut h = format!("{:<16} {:>11} {:>11} {:>7} {:>7}", "interface", "rx", "tx", "rx pkt", "tx pkt");
-    if wide {
-        h.push_str(&format!(" {:>10} {:>10}", "rx total", "tx total"));
-    }
-    h.push_str(&format!(" {:>4} {:>4}", "err", "drop"));
-    h
+fn row(label: &str, r: &Rate, width: Width) -> String {
+    let s = &r.totals;
+    columns(
+        label,
+        [
+            per_sec(r.rx_bps, true),
+            per_sec(r.tx_bps, true),
+            per_sec(r.rx_pps, false),
+            per_sec(r.tx_pps, false),
+            human_bytes(s.rx_bytes as f64),
+            human_bytes(s.tx_bytes as f64),
+            (s.rx_errors + s.tx_errors).to_string(),
+            (s.rx_dropped + s.tx_dropped).to_string(),
+        ],
+        width,
+    )
+}
+
+fn header(width: Width) -> String {
+    let cells = ["rx/s", "tx/s", "rx pkt", "tx pkt", "rx total", "tx total", "err", "drop"].map(String::from);
+    columns("interface", cells, width)
 }
 
 pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
@@ -169,7 +195,7 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let rates: Vec<(String, Option<Rate>)> = sources.iter().map(|s| (s.label.clone(), rate_of(app, s))).collect();
-    let wide = inner.width >= 87;
+    let wide = Width::for_columns(inner.width);
     let mut lines = vec![Line::styled(header(wide), t.dim)];
     for (label, r) in &rates {
         match r {

@@ -287,8 +287,8 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
         for p in &c.ports {
             match p.host_port {
                 Some(hp) => o.text(format!(
-                    "  {}:{hp} → {}/{}",
-                    p.host_ip.as_deref().unwrap_or("*"),
+                    "  {} → {}/{}",
+                    crate::model::net::host_port(p.host_ip.as_deref(), hp),
                     p.container_port,
                     p.protocol
                 )),

@@ -5,6 +5,7 @@ use super::theme::Theme;
 use crate::app::{App, NodeId, Pane};
 use crate::explain::{concept, fill};
 use crate::model::{NsKind, Topology};
+use crate::ui::plural;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -63,7 +64,7 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
                 Some("bridge") => {
                     let b = t.bridges.iter().find(|b| b.namespace == *ns && b.ifindex == *ifindex)?;
                     v.insert("address", first_v4(&b.addresses));
-                    v.insert("ports", b.ports.len().to_string());
+                    v.insert("ports", plural(b.ports.len(), "port"));
                     v.insert(
                         "network_note",
                         b.docker_network
@@ -113,7 +114,7 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
             let n = t.namespace(*inode)?;
             v.insert("label", n.label.clone());
             v.insert("kind", n.kind.as_str().to_string());
-            v.insert("interfaces", n.interfaces.len().to_string());
+            v.insert("interfaces", plural(n.interfaces.len(), "interface"));
             Some(("network-namespace", v))
         }
         NodeId::Container(cid) => {
@@ -127,7 +128,7 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
                 (None, _, None) => "It is not running, so it has no namespace now.".into(),
             };
             v.insert("namespace_note", note);
-            v.insert("endpoints", c.endpoints.len().to_string());
+            v.insert("endpoints", plural(c.endpoints.len(), "endpoint"));
             let wires: Vec<String> = c
                 .endpoints
                 .iter()
@@ -164,7 +165,7 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
                 _ => String::new(),
             };
             v.insert("driver_note", driver_note);
-            v.insert("members", n.containers.len().to_string());
+            v.insert("members", plural(n.containers.len(), "container"));
             Some(("docker-network", v))
         }
         NodeId::Group(_) => None,

@@ -41,6 +41,11 @@ pub fn view(app: &App, frame: &mut Frame) {
     }
 }
 
+/// "1 row", "2 rows".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
 /// A bordered block whose border shows whether the pane has the focus.
 pub fn pane_block<'a>(app: &App, t: &Theme, pane: Pane, title: &'a str) -> Block<'a> {
     let focused = app.focus == pane;

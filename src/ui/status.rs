@@ -1,48 +1,72 @@
-//! The status line: Docker, privileges, refresh, last update, key hints.
+//! The status line: Docker, privileges, refresh, last update, key hints. When space is short,
+//! the Docker reason is shortened first (the whole reason is in the host's details).
 
 use super::theme::Theme;
-use crate::app::App;
+use crate::app::{App, Change};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+fn shorten(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.width() + 2 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
 
 pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
-    let (docker_up, docker_err) = app.docker();
-    let mut spans = vec![if docker_up {
-        Span::styled("docker ✓", t.ok)
-    } else {
-        Span::styled(format!("docker ✗ {}", docker_err.unwrap_or("unavailable")), t.warn)
-    }];
-    spans.push(Span::raw(" │ "));
-    spans.push(if app.topology.host.root || !app.loaded {
+    let sep = || Span::raw(" │ ");
+    let mut rest = vec![sep()];
+    rest.push(if app.topology.host.root || !app.loaded {
         Span::styled("root", t.ok)
     } else {
         Span::styled("not root: own namespace only", t.warn)
     });
-    spans.push(Span::raw(" │ "));
+    rest.push(sep());
     let every = app.interval.as_secs_f32();
-    spans.push(if app.paused { Span::styled("paused", t.warn) } else { Span::raw(format!("every {every:.2}s")) });
+    rest.push(if app.paused { Span::styled("paused", t.warn) } else { Span::raw(format!("every {every:.2}s")) });
     if let Some(at) = &app.last_update {
-        spans.push(Span::raw(format!(" │ {at}")));
+        rest.push(sep());
+        rest.push(Span::raw(at.clone()));
     }
+    rest.push(sep());
+    rest.extend([
+        Span::styled("?", t.key),
+        Span::raw(" help "),
+        Span::styled("/", t.key),
+        Span::raw(" filter "),
+        Span::styled("q", t.key),
+        Span::raw(" quit"),
+    ]);
     // A container is both a container and a namespace in the tree: name it once.
-    let removed: std::collections::BTreeSet<&str> = app
-        .changes
-        .values()
-        .filter(|(c, _, _)| *c == crate::app::Change::Removed)
-        .map(|(_, label, _)| label.as_str())
-        .collect();
+    let removed: std::collections::BTreeSet<&str> =
+        app.changes.values().filter(|(c, _, _)| *c == Change::Removed).map(|(_, label, _)| label.as_str()).collect();
     if !removed.is_empty() {
-        spans.push(Span::raw(" │ "));
-        spans.push(Span::styled(format!("gone: {}", removed.into_iter().collect::<Vec<_>>().join(", ")), t.removed));
+        rest.push(sep());
+        rest.push(Span::styled(format!("gone: {}", removed.into_iter().collect::<Vec<_>>().join(", ")), t.removed));
     }
-    spans.push(Span::raw(" │ "));
-    spans.push(Span::styled("?", t.key));
-    spans.push(Span::raw(" help "));
-    spans.push(Span::styled("/", t.key));
-    spans.push(Span::raw(" filter "));
-    spans.push(Span::styled("q", t.key));
-    spans.push(Span::raw(" quit"));
+    let (docker_up, docker_err) = app.docker();
+    let first = if !app.loaded {
+        Span::styled("reading…", t.dim)
+    } else if docker_up {
+        Span::styled("docker ✓", t.ok)
+    } else {
+        // Before "gone:" (last) everything else keeps its place; the reason takes what is left.
+        let fixed: usize = rest.iter().take_while(|s| !s.content.starts_with("gone:")).map(|s| s.content.width()).sum();
+        let room = usize::from(area.width).saturating_sub(fixed + "docker ✗ ".width()).max(8);
+        Span::styled(format!("docker ✗ {}", shorten(docker_err.unwrap_or("unavailable"), room)), t.warn)
+    };
+    let mut spans = vec![first];
+    spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -22,7 +22,7 @@ fn kind_style(t: &Theme, kind: RowKind) -> Style {
 
 pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     let title = if app.filter.is_empty() && !app.filtering {
-        format!("Topology ({} rows)", app.rows.len())
+        format!("Topology ({})", crate::ui::plural(app.rows.len(), "row"))
     } else {
         format!("Topology: /{}{}", app.filter, if app.filtering { "▏" } else { "" })
     };
@@ -35,7 +35,7 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("reading the host…", t.dim));
     } else if app.rows.is_empty() {
         lines.push(Line::styled(
-            if app.filter.is_empty() { "nothing to show" } else { "no object matches the filter (Esc clears it)" },
+            if app.filter.is_empty() { "nothing to show" } else { "no match (Esc clears the filter)" },
             t.dim,
         ));
     }
@@ -61,10 +61,15 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         if !row.detail.is_empty() {
             spans.push(Span::styled(format!("  {}", row.detail), t.dim));
         }
-        let mut line = Line::from(spans);
-        if Some(i) == selected {
-            line = line.style(t.selected);
-        }
+        let line = if Some(i) == selected {
+            // One style for the whole selected row, so no kind colour sits on the highlight.
+            let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+            let width = usize::from(inner.width);
+            let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()));
+            Line::styled(format!("{text}{}", " ".repeat(pad)), t.selected)
+        } else {
+            Line::from(spans)
+        };
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
