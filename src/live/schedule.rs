@@ -6,8 +6,10 @@
 //! - An urgent request (the start, the user asking, Docker coming back) is due at once.
 //! - Never two reads at once: while one runs nothing is due; events that arrive meanwhile make
 //!   a follow-up read due after it, since the running read may have missed what they announce.
-//! - After a read, debounced events wait a cooldown of a few times that read's duration (at most
-//!   `MAX_COOLDOWN`), so a stream of events on a big host cannot keep a core busy.
+//! - After a read that events caused, further events wait a cooldown of a few times that read's
+//!   duration (at most `MAX_COOLDOWN`), so a stream of events on a big host cannot keep a core
+//!   busy. The first event after a quiet spell (or after the start, a resync, a request) only
+//!   waits the window.
 //! - With nothing pending, a resync is due `resync` after the last read ended (catches what sends
 //!   no event at all, such as a plain `ip netns add`).
 
@@ -18,6 +20,10 @@ use std::time::{Duration, Instant};
 pub const WINDOW: Duration = Duration::from_millis(100);
 /// The periodic full resync.
 pub const RESYNC: Duration = Duration::from_secs(30);
+/// A container starting or stopping is what a user waits to see: its events gather for less time
+/// and, after an event-driven read, wait only half that read's duration (a churn of containers
+/// still leaves the core idle at least a third of the time).
+pub const DOCKER_WINDOW: Duration = Duration::from_millis(30);
 /// Cooldown after a read = this many times its duration ...
 pub const COOLDOWN_FACTOR: u32 = 3;
 /// ... but never more than this.
@@ -60,7 +66,11 @@ pub struct Debouncer {
     reasons: BTreeSet<Trigger>,
     running_since: Option<Instant>,
     last_end: Option<Instant>,
+    /// Whether the running (or last) read was caused by debounced events alone.
+    by_events: bool,
     cooldown: Duration,
+    /// How long the last read took.
+    last_took: Duration,
 }
 
 impl Default for Debouncer {
@@ -79,7 +89,9 @@ impl Debouncer {
             reasons: BTreeSet::new(),
             running_since: None,
             last_end: None,
+            by_events: false,
             cooldown: Duration::ZERO,
+            last_took: Duration::ZERO,
         }
     }
 
@@ -87,6 +99,15 @@ impl Debouncer {
     pub fn event(&mut self, now: Instant, why: Trigger) {
         self.first_event.get_or_insert(now);
         self.reasons.insert(why);
+    }
+
+    /// Window and cooldown for what is pending: shorter when Docker says a container changed.
+    fn timing(&self) -> (Duration, Duration) {
+        if self.reasons.contains(&Trigger::DockerEvent) {
+            (self.window.min(DOCKER_WINDOW), self.last_took / 2)
+        } else {
+            (self.window, self.cooldown)
+        }
     }
 
     /// Read as soon as no read is running.
@@ -110,9 +131,10 @@ impl Debouncer {
         if self.running() {
             return None;
         }
+        let (window, cooldown) = self.timing();
         let debounced = self.first_event.map(|first| {
-            let after_cooldown = self.last_end.map(|end| end + self.cooldown);
-            (first + self.window).max(after_cooldown.unwrap_or(first))
+            let after_cooldown = self.last_end.filter(|_| self.by_events).map(|end| end + cooldown);
+            (first + window).max(after_cooldown.unwrap_or(first))
         });
         let resync = self.last_end.map(|end| end + self.resync);
         [self.urgent_at, debounced, resync].into_iter().flatten().min()
@@ -128,6 +150,7 @@ impl Debouncer {
             self.reasons.insert(Trigger::Resync);
         }
         let why = self.reasons.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ");
+        self.by_events = self.urgent_at.is_none() && self.first_event.is_some();
         self.reasons.clear();
         self.first_event = None;
         self.urgent_at = None;
@@ -139,6 +162,7 @@ impl Debouncer {
     pub fn finish(&mut self, now: Instant) {
         if let Some(start) = self.running_since.take() {
             let took = now.saturating_duration_since(start);
+            self.last_took = took.min(MAX_COOLDOWN);
             self.cooldown = took.saturating_mul(COOLDOWN_FACTOR).min(MAX_COOLDOWN);
         }
         self.last_end = Some(now);
@@ -184,16 +208,35 @@ mod tests {
         let t0 = Instant::now();
         let mut d = idle(t0);
         for i in 0..50 {
-            d.event(ms(t0, 1000 + i * 2), if i % 2 == 0 { Trigger::Netlink } else { Trigger::DockerEvent });
+            d.event(ms(t0, 1000 + i * 2), Trigger::Netlink);
         }
         // Later events do not push the read back.
         assert_eq!(d.deadline(), Some(ms(t0, 1100)));
         assert!(d.due(ms(t0, 1100)));
-        assert_eq!(d.start(ms(t0, 1100)), "docker event, netlink event");
+        assert_eq!(d.start(ms(t0, 1100)), "netlink event");
         assert!(!d.pending());
         d.finish(ms(t0, 1110));
         // Nothing left but the resync.
         assert_eq!(d.deadline(), Some(ms(t0, 1110) + RESYNC));
+    }
+
+    #[test]
+    fn a_container_event_is_read_sooner_than_link_noise() {
+        let t0 = Instant::now();
+        let mut d = idle(t0);
+        // A new container: its veth's netlink events start a read that takes 100 ms ...
+        d.event(ms(t0, 1000), Trigger::Netlink);
+        d.start(ms(t0, 1100));
+        // ... Docker's start event arrives meanwhile ...
+        d.event(ms(t0, 1150), Trigger::DockerEvent);
+        d.finish(ms(t0, 1200));
+        // ... and is read half a read later, not after the 3x cooldown links get.
+        assert_eq!(d.deadline(), Some(ms(t0, 1250)));
+        // Alone, after a quiet spell, it waits only the short window.
+        d.start(ms(t0, 1250));
+        d.finish(ms(t0, 1260));
+        d.event(ms(t0, 5000), Trigger::DockerEvent);
+        assert_eq!(d.deadline(), Some(ms(t0, 5000) + DOCKER_WINDOW));
     }
 
     #[test]
@@ -225,24 +268,35 @@ mod tests {
     }
 
     #[test]
-    fn cooldown_after_a_slow_read() {
+    fn no_cooldown_after_a_read_events_did_not_cause() {
         let t0 = Instant::now();
         let mut d = Debouncer::default();
         d.urgent(t0, Trigger::Start);
         d.start(t0);
-        d.finish(ms(t0, 200)); // 200 ms read: 600 ms cooldown
-        d.event(ms(t0, 210), Trigger::Netlink);
-        assert!(!d.due(ms(t0, 310)));
-        assert_eq!(d.deadline(), Some(ms(t0, 800)));
+        d.finish(ms(t0, 1000)); // a slow start read
+        d.event(ms(t0, 1010), Trigger::Netlink);
+        assert_eq!(d.deadline(), Some(ms(t0, 1110)));
+    }
+
+    #[test]
+    fn cooldown_after_a_slow_read_caused_by_events() {
+        let t0 = Instant::now();
+        let mut d = Debouncer::default();
+        d.event(t0, Trigger::Netlink);
+        d.start(ms(t0, 100));
+        d.finish(ms(t0, 300)); // 200 ms read: 600 ms cooldown
+        d.event(ms(t0, 310), Trigger::Netlink);
+        assert!(!d.due(ms(t0, 410)));
+        assert_eq!(d.deadline(), Some(ms(t0, 900)));
         // An event long after the cooldown waits only the window.
         let mut d2 = d.clone();
-        d2.start(ms(t0, 800));
-        d2.finish(ms(t0, 900)); // 100 ms read: 300 ms cooldown
+        d2.start(ms(t0, 900));
+        d2.finish(ms(t0, 1000)); // 100 ms read: 300 ms cooldown
         d2.event(ms(t0, 5000), Trigger::Netlink);
         assert_eq!(d2.deadline(), Some(ms(t0, 5100)));
         // The cooldown is bounded.
         let mut d3 = Debouncer::default();
-        d3.urgent(t0, Trigger::Start);
+        d3.event(t0, Trigger::DockerEvent);
         d3.start(t0);
         d3.finish(ms(t0, 10_000));
         d3.event(ms(t0, 10_000), Trigger::Netlink);

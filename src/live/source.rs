@@ -1,6 +1,6 @@
 //! The coordinator: one task that owns the schedule, starts full reads and counter samples, and
-//! forwards their results. Full reads run as their own task (whose netlink part `collect` puts on
-//! blocking threads); samples run on the blocking pool. Neither ever runs twice at once.
+//! forwards their results. Full reads and counter samples both run on the blocking pool, off the
+//! async workers (see `full_read`). Neither ever runs twice at once.
 
 use super::counters::{Sample, Sampler};
 use super::schedule::{Debouncer, Trigger};
