@@ -299,7 +299,8 @@ fn tui_follows_docker_resizes_and_restores_the_terminal() {
 
     // q: the shell is back, the terminal restored.
     tmux.keys(session, &["q"]);
-    let screen = tmux.must_wait(session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
+    let screen =
+        tmux.must_wait(session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
     assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
     assert_restored(tmux, session, &screen, "after q");
 
@@ -310,7 +311,9 @@ fn tui_follows_docker_resizes_and_restores_the_terminal() {
     let shell: u32 = tmux.display(&session2, "#{pane_pid}").parse().expect("pane pid");
     let pid = child_netview(shell).unwrap_or_else(|| panic!("no netview process under the pane's shell {shell}"));
     must("kill", &["-TERM", &pid.to_string()]);
-    let screen = tmux.must_wait(&session2, "the shell after SIGTERM", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
+    let screen = tmux.must_wait(&session2, "the shell after SIGTERM", WAIT, |s| {
+        s.contains("NETVIEW-EXITED") && s.contains("icanon")
+    });
     assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after SIGTERM:\n{screen}");
     assert_restored(tmux, &session2, &screen, "after SIGTERM");
 }

@@ -222,7 +222,10 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         // Received plus sent bytes per second over the last minute, newest on the right.
         let data: Vec<u64> = s.history_rx.iter().zip(s.history_tx.iter()).map(|(a, b)| a + b).collect();
         let start = data.len().saturating_sub(usize::from(spark_area.width));
-        frame.render_widget(Sparkline::default().data(&data[start..]).style(t.ok), spark_area);
+        let shown = &data[start..];
+        // A quiet interface draws an empty line, not full bars: the scale never drops below 1 B/s.
+        let max = shown.iter().copied().max().unwrap_or(0).max(1);
+        frame.render_widget(Sparkline::default().data(shown).max(max).style(t.ok), spark_area);
     }
 }
 

@@ -184,7 +184,7 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
             o.kv("network", n.clone());
         }
         o.blank();
-        o.head(format!("{} ports", b.ports.len()));
+        o.head(crate::ui::plural(b.ports.len(), "port"));
         for p in &b.ports {
             let behind = p.behind.clone().unwrap_or_else(|| "-".into());
             o.text(format!(
@@ -340,7 +340,7 @@ fn network(t: &Topology, n: &Network, o: &mut Out) {
         o.kv("option", format!("{k}={v}"));
     }
     o.blank();
-    o.head(format!("{} members", n.containers.len()));
+    o.head(crate::ui::plural(n.containers.len(), "member"));
     for name in &n.containers {
         let ep = t.container(name).and_then(|c| c.endpoints.iter().find(|e| e.network == n.name));
         o.text(format!(
