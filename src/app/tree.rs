@@ -300,6 +300,18 @@ pub fn rows(t: &Topology, toggled: &HashSet<NodeId>, filter: &str) -> Vec<Row> {
     out
 }
 
+fn row(n: &Node, depth: u16, expanded: bool) -> Row {
+    Row {
+        id: n.id.clone(),
+        kind: n.kind,
+        depth,
+        text: n.text.clone(),
+        detail: n.detail.clone(),
+        has_children: !n.children.is_empty(),
+        expanded: expanded && !n.children.is_empty(),
+    }
+}
+
 fn matches(n: &Node, filter: &str) -> bool {
     n.text.to_lowercase().contains(filter) || n.search.to_lowercase().contains(filter)
 }
@@ -318,15 +330,7 @@ fn flatten(n: &Node, depth: u16, toggled: &HashSet<NodeId>, filter: &str, out: &
     } else {
         default_expanded(&n.id, n.kind) != toggled.contains(&n.id)
     };
-    out.push(Row {
-        id: n.id.clone(),
-        kind: n.kind,
-        depth,
-        text: n.text.clone(),
-        detail: n.detail.clone(),
-        has_children: !n.children.is_empty(),
-        expanded: expanded && !n.children.is_empty(),
-    });
+    out.push(row(n, depth, expanded));
     if expanded {
         for c in &n.children {
             flatten(c, depth + 1, toggled, filter, out);
@@ -344,15 +348,7 @@ pub fn all_rows(t: &Topology) -> Vec<Row> {
 }
 
 fn flatten_all(n: &Node, depth: u16, out: &mut Vec<Row>) {
-    out.push(Row {
-        id: n.id.clone(),
-        kind: n.kind,
-        depth,
-        text: n.text.clone(),
-        detail: n.detail.clone(),
-        has_children: !n.children.is_empty(),
-        expanded: true,
-    });
+    out.push(row(n, depth, true));
     for c in &n.children {
         flatten_all(c, depth + 1, out);
     }

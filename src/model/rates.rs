@@ -91,6 +91,50 @@ fn grew(old: &Stats, new: &Stats) -> Option<Stats> {
     })
 }
 
+impl Rate {
+    /// Add another interface's numbers into this one (totals, known rates, histories).
+    pub fn add(&mut self, r: &Rate) {
+        self.totals = add(&self.totals, &r.totals);
+        self.rx_bps = add_opt(self.rx_bps, r.rx_bps);
+        self.tx_bps = add_opt(self.tx_bps, r.tx_bps);
+        self.rx_pps = add_opt(self.rx_pps, r.rx_pps);
+        self.tx_pps = add_opt(self.tx_pps, r.tx_pps);
+        self.delta = match (self.delta, r.delta) {
+            (Some(a), Some(b)) => Some(add(&a, &b)),
+            (a, b) => a.or(b),
+        };
+        self.interval = self.interval.max(r.interval);
+        self.sampled_at = self.sampled_at.max(r.sampled_at);
+        add_history(&mut self.history_rx, &r.history_rx);
+        add_history(&mut self.history_tx, &r.history_tx);
+    }
+
+    /// The same numbers seen from the other end of a veth: what one end sends, the other receives.
+    pub fn swapped(&self) -> Rate {
+        let mut r = self.clone();
+        std::mem::swap(&mut r.rx_bps, &mut r.tx_bps);
+        std::mem::swap(&mut r.rx_pps, &mut r.tx_pps);
+        std::mem::swap(&mut r.history_rx, &mut r.history_tx);
+        r.totals = flipped(r.totals);
+        r.delta = r.delta.map(flipped);
+        r
+    }
+}
+
+/// Counters with receive and transmit exchanged.
+fn flipped(s: Stats) -> Stats {
+    Stats {
+        rx_bytes: s.tx_bytes,
+        tx_bytes: s.rx_bytes,
+        rx_packets: s.tx_packets,
+        tx_packets: s.rx_packets,
+        rx_errors: s.tx_errors,
+        tx_errors: s.rx_errors,
+        rx_dropped: s.tx_dropped,
+        tx_dropped: s.rx_dropped,
+    }
+}
+
 fn add(a: &Stats, b: &Stats) -> Stats {
     Stats {
         rx_bytes: a.rx_bytes.saturating_add(b.rx_bytes),
@@ -159,25 +203,11 @@ impl RateTracker {
     /// the interfaces that have one; `None` only when none has. `None` when no key is known.
     pub fn sum<'a>(&self, keys: impl IntoIterator<Item = &'a IfKey>) -> Option<Rate> {
         let mut total: Option<Rate> = None;
-        for key in keys {
-            let Some(r) = self.rates.get(key) else { continue };
-            let Some(t) = total.as_mut() else {
-                total = Some(r.clone());
-                continue;
-            };
-            t.totals = add(&t.totals, &r.totals);
-            t.rx_bps = add_opt(t.rx_bps, r.rx_bps);
-            t.tx_bps = add_opt(t.tx_bps, r.tx_bps);
-            t.rx_pps = add_opt(t.rx_pps, r.rx_pps);
-            t.tx_pps = add_opt(t.tx_pps, r.tx_pps);
-            t.delta = match (t.delta, r.delta) {
-                (Some(a), Some(b)) => Some(add(&a, &b)),
-                (a, b) => a.or(b),
-            };
-            t.interval = t.interval.max(r.interval);
-            t.sampled_at = t.sampled_at.max(r.sampled_at);
-            add_history(&mut t.history_rx, &r.history_rx);
-            add_history(&mut t.history_tx, &r.history_tx);
+        for r in keys.into_iter().filter_map(|k| self.rates.get(k)) {
+            match total.as_mut() {
+                Some(t) => t.add(r),
+                None => total = Some(r.clone()),
+            }
         }
         total
     }
@@ -252,6 +282,18 @@ mod tests {
 
     fn secs(t0: Instant, s: f64) -> Instant {
         t0 + Duration::from_secs_f64(s)
+    }
+
+    #[test]
+    fn swapped_is_the_view_from_the_other_end() {
+        let t0 = Instant::now();
+        let mut t = RateTracker::new();
+        t.ingest([(K, stats(0, 0, 0, 0))], t0);
+        t.ingest([(K, stats(1000, 10, 5, 1))], secs(t0, 1.0));
+        let r = t.get(&K).expect("rate").swapped();
+        assert_eq!((r.rx_bps, r.tx_bps, r.rx_pps, r.tx_pps), (Some(10.0), Some(1000.0), Some(1.0), Some(5.0)));
+        assert_eq!((r.totals.rx_bytes, r.totals.tx_bytes), (10, 1000));
+        assert_eq!((r.history_rx.back(), r.history_tx.back()), (Some(&10), Some(&1000)));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use super::pane_block;
 use super::theme::Theme;
 use crate::app::{App, NodeId, Pane};
-use crate::model::Stats;
 use crate::model::rates::{IfKey, Rate};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -90,27 +89,8 @@ fn sources(app: &App) -> (Vec<Source>, Option<String>) {
 fn rate_of(app: &App, s: &Source) -> Option<Rate> {
     match s.mirrored_from {
         None => app.rates.get(&s.key).cloned(),
-        Some(k) => app.rates.get(&k).map(swap),
+        Some(k) => app.rates.get(&k).map(Rate::swapped),
     }
-}
-
-fn swap(r: &Rate) -> Rate {
-    let mut r = r.clone();
-    std::mem::swap(&mut r.rx_bps, &mut r.tx_bps);
-    std::mem::swap(&mut r.rx_pps, &mut r.tx_pps);
-    std::mem::swap(&mut r.history_rx, &mut r.history_tx);
-    let s = r.totals;
-    r.totals = Stats {
-        rx_bytes: s.tx_bytes,
-        tx_bytes: s.rx_bytes,
-        rx_packets: s.tx_packets,
-        tx_packets: s.rx_packets,
-        rx_errors: s.tx_errors,
-        tx_errors: s.rx_errors,
-        rx_dropped: s.tx_dropped,
-        tx_dropped: s.rx_dropped,
-    };
-    r
 }
 
 pub fn human_bytes(v: f64) -> String {
@@ -204,7 +184,11 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     let present: Vec<Rate> = rates.iter().filter_map(|(_, r)| r.clone()).collect();
-    let total = if present.len() > 1 { Some(sum(&present)) } else { present.first().cloned() };
+    let total = present.split_first().map(|(first, rest)| {
+        let mut total = first.clone();
+        rest.iter().for_each(|r| total.add(r));
+        total
+    });
     if present.len() > 1
         && let Some(s) = &total
     {
@@ -227,37 +211,4 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         let max = shown.iter().copied().max().unwrap_or(0).max(1);
         frame.render_widget(Sparkline::default().data(shown).max(max).style(t.ok), spark_area);
     }
-}
-
-fn sum(rates: &[Rate]) -> Rate {
-    let mut out = rates[0].clone();
-    for r in &rates[1..] {
-        let add = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a + b);
-        out.rx_bps = add(out.rx_bps, r.rx_bps);
-        out.tx_bps = add(out.tx_bps, r.tx_bps);
-        out.rx_pps = add(out.rx_pps, r.rx_pps);
-        out.tx_pps = add(out.tx_pps, r.tx_pps);
-        let (a, b) = (out.totals, r.totals);
-        out.totals = Stats {
-            rx_bytes: a.rx_bytes + b.rx_bytes,
-            tx_bytes: a.tx_bytes + b.tx_bytes,
-            rx_packets: a.rx_packets + b.rx_packets,
-            tx_packets: a.tx_packets + b.tx_packets,
-            rx_errors: a.rx_errors + b.rx_errors,
-            tx_errors: a.tx_errors + b.tx_errors,
-            rx_dropped: a.rx_dropped + b.rx_dropped,
-            tx_dropped: a.tx_dropped + b.tx_dropped,
-        };
-        let n = out.history_rx.len().min(r.history_rx.len());
-        for k in 0..n {
-            let (i, j) = (out.history_rx.len() - 1 - k, r.history_rx.len() - 1 - k);
-            out.history_rx[i] += r.history_rx[j];
-        }
-        let n = out.history_tx.len().min(r.history_tx.len());
-        for k in 0..n {
-            let (i, j) = (out.history_tx.len() - 1 - k, r.history_tx.len() - 1 - k);
-            out.history_tx[i] += r.history_tx[j];
-        }
-    }
-    out
 }

@@ -11,7 +11,7 @@ use crate::model::{LinkObs, NsIdentity, RouteObs, Stats};
 use nix::sched::{CloneFlags, setns};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::address::AddressMessage;
-use rtnetlink::packet_route::link::{LinkMessage, Stats64};
+use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
 use rtnetlink::packet_route::route::{RouteHeader, RouteMessage};
 use rtnetlink::packet_route::stats::{StatsAttribute, StatsFilterMask, StatsMessage};
@@ -72,8 +72,31 @@ pub enum Output {
 /// Run `jobs` on `threads` dedicated threads, each job inside its namespace. Results keep the jobs' order.
 /// `host` is the namespace the process runs in: threads start there and need no `setns` for it.
 pub fn run_jobs(host: NsIdentity, jobs: Vec<(NsTarget, Job)>, threads: usize) -> Vec<Result<Output, ReadError>> {
-    let n = jobs.len();
-    let results: Vec<Mutex<Option<Result<Output, ReadError>>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let targets: Vec<&NsTarget> = jobs.iter().map(|(t, _)| t).collect();
+    in_namespaces(host, &targets, threads, |i, socket| match &jobs[i].1 {
+        Job::Dump => dump(socket).map(Output::Dump),
+        Job::Nsids(candidates) => {
+            let mut found = Vec::new();
+            for c in candidates {
+                if let Some(id) = nsid_of(socket, c)? {
+                    found.push((c.id, id));
+                }
+            }
+            Ok(Output::Nsids(found))
+        }
+    })
+}
+
+/// Do `work(i, socket)` for each target on `threads` dedicated threads, with a socket opened
+/// inside target `i` (closed right after). Results keep the targets' order.
+fn in_namespaces<T: Send>(
+    host: NsIdentity,
+    targets: &[&NsTarget],
+    threads: usize,
+    work: impl Fn(usize, &mut NlSocket) -> Result<T, ReadError> + Sync,
+) -> Vec<Result<T, ReadError>> {
+    let n = targets.len();
+    let results: Vec<Mutex<Option<Result<T, ReadError>>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let threads = threads.clamp(1, n.max(1));
     std::thread::scope(|s| {
@@ -82,8 +105,13 @@ pub fn run_jobs(host: NsIdentity, jobs: Vec<(NsTarget, Job)>, threads: usize) ->
                 let mut current = host;
                 let mut buffer = Vec::new();
                 while let Some(i) = claim(&next, n) {
-                    let (target, job) = &jobs[i];
-                    let r = enter(target, &mut current).and_then(|()| run_job(job, &mut buffer));
+                    let r = enter(targets[i], &mut current).and_then(|()| {
+                        let mut socket = NlSocket::open(std::mem::take(&mut buffer))
+                            .map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
+                        let r = work(i, &mut socket);
+                        buffer = socket.into_buffer();
+                        r
+                    });
                     store(&results[i], r);
                 }
             });
@@ -128,26 +156,6 @@ fn enter(target: &NsTarget, current: &mut NsIdentity) -> Result<(), ReadError> {
     })?;
     *current = target.id;
     Ok(())
-}
-
-/// Open a socket in the thread's namespace and do the job; the socket closes when it returns.
-fn run_job(job: &Job, buffer: &mut Vec<u8>) -> Result<Output, ReadError> {
-    let mut socket =
-        NlSocket::open(std::mem::take(buffer)).map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
-    let result = match job {
-        Job::Dump => dump(&mut socket).map(Output::Dump),
-        Job::Nsids(candidates) => {
-            let mut found = Vec::new();
-            for c in candidates {
-                if let Some(id) = nsid_of(&mut socket, c)? {
-                    found.push((c.id, id));
-                }
-            }
-            Ok(Output::Nsids(found))
-        }
-    };
-    *buffer = socket.into_buffer();
-    result
 }
 
 fn nl_err(what: &'static str) -> impl Fn(std::io::Error) -> ReadError {
@@ -226,7 +234,7 @@ pub fn counters(socket: &mut NlSocket) -> Result<Vec<(u32, Stats)>, ReadError> {
             && let Some(StatsAttribute::Link64(c)) =
                 s.attributes.iter().find(|a| matches!(a, StatsAttribute::Link64(_)))
         {
-            found.push((s.header.ifindex, stats_from(c)));
+            found.push((s.header.ifindex, parse::stats_from(c)));
         }
     });
     if stats.is_ok() {
@@ -251,43 +259,6 @@ pub type CountersResult = Result<Vec<(u32, Stats)>, ReadError>;
 /// `counters` inside each target namespace, on dedicated threads as `run_jobs` does (entering a
 /// namespace only on a thread of our own). Results keep the targets' order.
 pub fn run_counters(host: NsIdentity, targets: &[NsTarget], threads: usize) -> Vec<CountersResult> {
-    let n = targets.len();
-    let results: Vec<Mutex<Option<CountersResult>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let threads = threads.clamp(1, n.max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut current = host;
-                let mut buffer = Vec::new();
-                while let Some(i) = claim(&next, n) {
-                    let r = enter(&targets[i], &mut current).and_then(|()| {
-                        let mut socket = NlSocket::open(std::mem::take(&mut buffer))
-                            .map_err(|e| ReadError::Failed(format!("netlink socket: {e}")))?;
-                        let r = counters(&mut socket);
-                        buffer = socket.into_buffer();
-                        r
-                    });
-                    store(&results[i], r);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|m| m.into_inner().ok().flatten().unwrap_or(Err(ReadError::Failed("not run".into()))))
-        .collect()
-}
-
-fn stats_from(s: &Stats64) -> Stats {
-    Stats {
-        rx_bytes: s.rx_bytes,
-        tx_bytes: s.tx_bytes,
-        rx_packets: s.rx_packets,
-        tx_packets: s.tx_packets,
-        rx_errors: s.rx_errors,
-        tx_errors: s.tx_errors,
-        rx_dropped: s.rx_dropped,
-        tx_dropped: s.tx_dropped,
-    }
+    let targets: Vec<&NsTarget> = targets.iter().collect();
+    in_namespaces(host, &targets, threads, |_, socket| counters(socket))
 }

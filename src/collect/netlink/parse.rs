@@ -2,7 +2,7 @@
 
 use crate::model::{LinkObs, RouteObs, Stats, Vxlan};
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
-use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage};
+use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage, Stats64};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteType};
 use std::net::IpAddr;
 
@@ -25,6 +25,20 @@ fn kind_name(kind: &InfoKind) -> String {
     }
 }
 
+/// The counters netview shows, from the kernel's 64-bit link statistics.
+pub fn stats_from(s: &Stats64) -> Stats {
+    Stats {
+        rx_bytes: s.rx_bytes,
+        tx_bytes: s.tx_bytes,
+        rx_packets: s.rx_packets,
+        tx_packets: s.tx_packets,
+        rx_errors: s.rx_errors,
+        tx_errors: s.tx_errors,
+        rx_dropped: s.rx_dropped,
+        tx_dropped: s.tx_dropped,
+    }
+}
+
 pub fn link_from_msg(msg: &LinkMessage) -> LinkObs {
     let mut link = LinkObs { ifindex: msg.header.index, ..Default::default() };
     for attr in &msg.attributes {
@@ -36,18 +50,7 @@ pub fn link_from_msg(msg: &LinkMessage) -> LinkObs {
             LinkAttribute::Link(i) => link.link = Some(*i),
             LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
             LinkAttribute::OperState(s) => link.state = s.to_string(),
-            LinkAttribute::Stats64(s) => {
-                link.stats = Some(Stats {
-                    rx_bytes: s.rx_bytes,
-                    tx_bytes: s.tx_bytes,
-                    rx_packets: s.rx_packets,
-                    tx_packets: s.tx_packets,
-                    rx_errors: s.rx_errors,
-                    tx_errors: s.tx_errors,
-                    rx_dropped: s.rx_dropped,
-                    tx_dropped: s.tx_dropped,
-                })
-            }
+            LinkAttribute::Stats64(s) => link.stats = Some(stats_from(s)),
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     match info {
