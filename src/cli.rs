@@ -7,6 +7,13 @@ use clap::Parser;
 #[derive(Parser, Debug, Clone)]
 #[command(name = "netview", version, about, long_about = None)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Language of the concept notes (en, ko); by default from LC_ALL, LC_MESSAGES or LANG.
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<crate::explain::Lang>,
+
     /// Print one snapshot of the host's topology and exit.
     #[arg(long)]
     pub snapshot: bool,
@@ -35,6 +42,19 @@ pub struct Cli {
     /// Seconds to wait for the Docker engine before showing the rest without it.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = positive_seconds)]
     pub docker_timeout: f64,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Command {
+    /// List the concepts netview explains, or print one as a card, with this host's live values
+    /// where a matching object exists.
+    Explain {
+        /// A concept id (`netview explain` lists them).
+        id: Option<String>,
+        /// Do not read the host: print the card without live values.
+        #[arg(long)]
+        no_live: bool,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

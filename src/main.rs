@@ -1,8 +1,9 @@
 use anyhow::Context;
 use clap::Parser;
 use netview::app::{App, ThemeName};
-use netview::cli::{Cli, Theme};
+use netview::cli::{Cli, Command, Theme};
 use netview::collect::{self, Options};
+use netview::explain::{self, Lang};
 use netview::model;
 use netview::output::{json, style::Style, text};
 use std::io::Write;
@@ -38,8 +39,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    if let Some(Command::Explain { id, no_live }) = &cli.command {
+        return explain(id.as_deref(), *no_live, lang, opts, runtime);
+    }
     if !cli.snapshot {
-        return interactive(&cli, opts, runtime);
+        return interactive(&cli, opts, runtime, lang);
     }
     let observation = runtime.block_on(collect::collect(&opts));
     drop(runtime);
@@ -62,7 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The terminal dashboard. The terminal is restored on every way out: quit, error, signal, panic.
-fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
+fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime, lang: Lang) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -83,6 +88,7 @@ fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime) -> an
         install_panic_exit();
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
         let mut app = App::new(std::time::Instant::now(), interval, theme);
+        app.lang = lang;
         let events = crossterm::event::EventStream::new();
         let result = netview::tui::run(&mut terminal, &mut app, events, updates, control.clone(), signalled()).await;
         let _ = control.send(netview::live::Control::Quit);
@@ -120,4 +126,48 @@ async fn signalled() {
         _ = hup.recv() => {}
         _ = int.recv() => {}
     }
+}
+
+/// `netview explain [ID]`: the list of concepts, or one card with this host's live values.
+fn explain(
+    id: Option<&str>,
+    no_live: bool,
+    lang: Lang,
+    opts: Options,
+    runtime: tokio::runtime::Runtime,
+) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let width = if std::io::stdout().is_terminal() {
+        crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).clamp(40, 100))
+    } else {
+        80
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let Some(id) = id else {
+        for c in explain::catalog(lang) {
+            writeln!(out, "{:<26} {}", c.id, c.title).context("writing the list")?;
+        }
+        out.flush().context("writing the list")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let wanted = id.to_lowercase();
+    let Some(concept) = explain::concept(lang, &wanted) else {
+        let close = explain::closest(&wanted, 3);
+        let hint = if close.is_empty() { String::new() } else { format!(" Closest: {}.", close.join(", ")) };
+        eprintln!("netview: no concept called {id:?}.{hint} `netview explain` lists them all.");
+        return Ok(ExitCode::from(2));
+    };
+    let live = if no_live {
+        None
+    } else {
+        let observation =
+            runtime.block_on(collect::collect(&Options { docker_timeout: Duration::from_secs(2), ..opts }));
+        let topology = model::build(&observation);
+        explain::bind::first_object(&topology, &concept.id)
+            .and_then(|node| explain::bind::live_sentence(&topology, &node, lang))
+            .and_then(|(_, live)| live)
+    };
+    write!(out, "{}", explain::card::text(concept, live.as_deref(), lang, width)).context("writing the card")?;
+    out.flush().context("writing the card")?;
+    Ok(ExitCode::SUCCESS)
 }

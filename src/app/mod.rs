@@ -97,6 +97,11 @@ pub struct App {
     pub quit: bool,
     /// What the live source said about Docker, newer than the last full read.
     pub docker_status: Option<(bool, Option<String>)>,
+    /// Language of the concept notes.
+    pub lang: crate::explain::Lang,
+    /// The whole concept card is open over the screen.
+    pub card: bool,
+    pub card_scroll: u16,
 }
 
 impl App {
@@ -124,6 +129,9 @@ impl App {
             explain_scroll: 0,
             quit: false,
             docker_status: None,
+            lang: crate::explain::Lang::En,
+            card: false,
+            card_scroll: 0,
         }
     }
 

@@ -86,6 +86,21 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         return vec![];
     }
+    if app.card {
+        match k.code {
+            KeyCode::Char('e') | KeyCode::Esc | KeyCode::Enter => app.card = false,
+            KeyCode::Up | KeyCode::Char('k') => app.card_scroll = add(app.card_scroll, -1),
+            KeyCode::Down | KeyCode::Char('j') => app.card_scroll = add(app.card_scroll, 1),
+            KeyCode::PageUp => app.card_scroll = add(app.card_scroll, -10),
+            KeyCode::PageDown => app.card_scroll = add(app.card_scroll, 10),
+            KeyCode::Char('q') => {
+                app.quit = true;
+                return vec![Cmd::Quit];
+            }
+            _ => {}
+        }
+        return vec![];
+    }
     if app.help {
         // Any key closes the help; q still quits.
         app.help = false;
@@ -110,6 +125,11 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Char('?') => {
             app.help = true;
+            vec![]
+        }
+        KeyCode::Char('e') => {
+            app.card = true;
+            app.card_scroll = 0;
             vec![]
         }
         KeyCode::Char('/') => {

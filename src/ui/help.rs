@@ -16,6 +16,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("r", "read everything again now"),
     ("p", "pause / resume live updates"),
     ("+  -", "slower / faster refresh"),
+    ("e", "the whole concept card of the selection (e or Esc closes)"),
     ("?", "this help (any key closes it)"),
     ("q  Esc  Ctrl-C", "quit"),
     ("mouse", "click selects, wheel scrolls"),

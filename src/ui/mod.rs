@@ -36,15 +36,15 @@ pub fn view(app: &App, frame: &mut Frame) {
     counters::render(app, &t, frame, areas.counters);
     explain::render(app, &t, frame, areas.explain);
     status::render(app, &t, frame, areas.status);
+    if app.card {
+        explain::render_card(app, &t, frame, area);
+    }
     if app.help {
         help::render(&t, frame, area);
     }
 }
 
-/// "1 row", "2 rows".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-}
+pub use crate::explain::bind::plural;
 
 /// A bordered block whose border shows whether the pane has the focus.
 pub fn pane_block<'a>(app: &App, t: &Theme, pane: Pane, title: &'a str) -> Block<'a> {
