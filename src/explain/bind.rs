@@ -54,11 +54,8 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
                             .map_or(", not made by Docker".into(), |d| format!(", made by Docker for its network {d}")),
                     );
                     Some((
-                        if i.name == "docker0" && b.docker_network.as_deref() == Some("bridge") {
-                            "docker0"
-                        } else {
-                            "linux-bridge"
-                        },
+                        // The default network's bridge, whatever the daemon named it (docker0 unless configured).
+                        if is_default_bridge(t, b.docker_network.as_deref()) { "docker0" } else { "linux-bridge" },
                         v,
                     ))
                 }
@@ -162,6 +159,13 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
             v,
         )),
     }
+}
+
+/// Docker marks its default network with the option `com.docker.network.bridge.default_bridge`.
+fn is_default_bridge(t: &Topology, network: Option<&str>) -> bool {
+    network
+        .and_then(|n| t.network(n))
+        .is_some_and(|n| n.options.get("com.docker.network.bridge.default_bridge").map(String::as_str) == Some("true"))
 }
 
 fn namespace_values(

@@ -286,6 +286,10 @@ fn network(
         options.insert("com.docker.network.bridge.enable_icc".to_string(), "true".to_string());
         options.insert("com.docker.network.bridge.enable_ip_masquerade".to_string(), "true".to_string());
     }
+    if name == "bridge" {
+        // As a real engine marks its default network (tests/fixtures/docker/networks.json).
+        options.insert("com.docker.network.bridge.default_bridge".to_string(), "true".to_string());
+    }
     DockerNetworkObs {
         id: id_.into(),
         name: name.into(),
