@@ -191,3 +191,24 @@ fn unknown_concept_gets_the_closest_ids_and_exit_2() {
     assert!(out.is_empty());
     assert!(err.contains("docker0") && err.contains("netview explain"), "{err}");
 }
+
+#[test]
+fn korean_card_keeps_its_border_on_every_line() {
+    let t = build(&observation());
+    let docker0 = t.host_namespace().unwrap().interface_named("docker0").unwrap().ifindex;
+    for (w, h) in [(80u16, 24u16), (120, 40), (97, 31)] {
+        let mut app = App::new(base(), std::time::Duration::from_secs(1), ThemeName::Default);
+        app.set_observation(&observation(), base());
+        app.lang = Lang::Ko;
+        app.selected = Some(netview::app::NodeId::Interface { ns: HOST, ifindex: docker0 });
+        app.card = true;
+        app.size = (w, h);
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| netview::ui::view(&app, f)).unwrap();
+        let buf = term.backend().buffer();
+        // The card spans x = 2 .. w - 2: its right border is at x = w - 3 on every inner row.
+        for y in 2..h - 2 {
+            assert_eq!(buf[(w - 3, y)].symbol(), "│", "{w}×{h}: row {y} lost the card's right border");
+        }
+    }
+}

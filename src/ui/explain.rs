@@ -5,13 +5,19 @@ use super::pane_block;
 use super::theme::Theme;
 use crate::app::{App, Pane};
 use crate::explain::bind::live_sentence;
-use crate::explain::card::{Part, parts};
+use crate::explain::card::{Part, parts, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-fn card_lines(app: &App, t: &Theme, full: bool) -> Vec<Line<'static>> {
+/// The card's lines, wrapped here at `width` cells: ratatui's own wrapping can push a wide
+/// (Hangul) character over the border at a line's end.
+fn card_lines(app: &App, t: &Theme, full: bool, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width).max(10);
+    let wrapped = |s: &str, indent: &str| -> Vec<String> {
+        wrap(s, width.saturating_sub(indent.len())).into_iter().map(|l| format!("{indent}{l}")).collect()
+    };
     let Some((concept, live)) = app.selected.as_ref().and_then(|id| live_sentence(&app.topology, id, app.lang)) else {
         return vec![Line::styled(
             match app.lang {
@@ -23,38 +29,36 @@ fn card_lines(app: &App, t: &Theme, full: bool) -> Vec<Line<'static>> {
     };
     let mut lines = Vec::new();
     for (part, s) in parts(concept, live.as_deref(), app.lang, full) {
-        match part {
-            Part::Title => lines.push(Line::styled(s, t.title)),
-            Part::Summary => lines.push(Line::styled(s, t.dim)),
+        let (style, text) = match part {
+            Part::Title => (t.title, s),
+            Part::Summary => (t.dim, s),
             Part::Heading => {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(s, t.title));
+                (t.title, s)
             }
-            Part::Text => lines.push(Line::raw(s)),
-            Part::Command => lines.push(Line::styled(format!("$ {s}"), t.command)),
-            Part::Bullet => lines.push(Line::raw(format!("• {s}"))),
-            Part::Detail => lines.push(Line::raw(format!("  {s}"))),
-        }
+            Part::Text => (t.text, s),
+            Part::Command => (t.command, format!("$ {s}")),
+            Part::Bullet => (t.text, format!("• {s}")),
+            Part::Detail => (t.text, s),
+        };
+        let indent = if part == Part::Detail { "  " } else { "" };
+        lines.extend(wrapped(&text, indent).into_iter().map(|l| Line::styled(l, style)));
     }
     if !full {
-        lines.push(Line::styled(
-            match app.lang {
-                crate::explain::Lang::En => "e: the whole card (commands, misconceptions, sources)",
-                crate::explain::Lang::Ko => "e: 카드 전체 (명령, 흔한 오해, 출처)",
-            },
-            t.dim,
-        ));
+        let hint = match app.lang {
+            crate::explain::Lang::En => "e: the whole card (commands, misconceptions, sources)",
+            crate::explain::Lang::Ko => "e: 카드 전체 (명령, 흔한 오해, 출처)",
+        };
+        lines.extend(wrapped(hint, "").into_iter().map(|l| Line::styled(l, t.dim)));
     }
     lines
 }
 
 pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     let block = pane_block(app, t, Pane::Explain, "Explanation");
+    let width = block.inner(area).width;
     frame.render_widget(
-        Paragraph::new(card_lines(app, t, false))
-            .block(block)
-            .wrap(Wrap { trim: true })
-            .scroll((app.explain_scroll, 0)),
+        Paragraph::new(card_lines(app, t, false, width)).block(block).scroll((app.explain_scroll, 0)),
         area,
     );
 }
@@ -63,16 +67,11 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
 pub fn render_card(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     let popup = Rect::new(area.x + 2, area.y + 1, area.width.saturating_sub(4), area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.border_focus).title(" Concept (e or Esc closes) ");
+    let width = block.inner(popup).width;
     frame.render_widget(
-        Paragraph::new(card_lines(app, t, true))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(t.border_focus)
-                    .title(" Concept (e or Esc closes) "),
-            )
-            .wrap(Wrap { trim: true })
-            .scroll((app.card_scroll, 0)),
+        Paragraph::new(card_lines(app, t, true, width)).block(block).scroll((app.card_scroll, 0)),
         popup,
     );
 }
