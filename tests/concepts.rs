@@ -106,7 +106,8 @@ fn every_object_of_the_model_has_a_concept_with_live_values_filled() {
     for o in [observation(), docker_down(), not_root(), empty_host(), with_additions(observation())] {
         let t = build(&o);
         for row in all_rows(&t) {
-            let (id, _) = binding(&t, &row.id).unwrap_or_else(|| panic!("no concept for {:?} ({})", row.id, row.text));
+            let (id, _) =
+                binding(&t, &row.id, Lang::En).unwrap_or_else(|| panic!("no concept for {:?} ({})", row.id, row.text));
             for lang in [Lang::En, Lang::Ko] {
                 let (c, live) = live_sentence(&t, &row.id, lang).unwrap_or_else(|| panic!("{id} missing in {lang:?}"));
                 // A group row names a kind of object, not one object: it has no live values.
@@ -209,6 +210,18 @@ fn korean_card_keeps_its_border_on_every_line() {
         // The card spans x = 2 .. w - 2: its right border is at x = w - 3 on every inner row.
         for y in 2..h - 2 {
             assert_eq!(buf[(w - 3, y)].symbol(), "│", "{w}×{h}: row {y} lost the card's right border");
+        }
+    }
+}
+
+#[test]
+fn korean_live_sentences_are_korean_around_the_names() {
+    let t = build(&observation());
+    for row in all_rows(&t) {
+        if let Some((c, Some(live))) = live_sentence(&t, &row.id, Lang::Ko) {
+            for english in ["This end", "made by Docker", "no container", "Traffic to", " ports", " endpoints", "It shares"] {
+                assert!(!live.contains(english), "{}: English filler {english:?} in {live:?}", c.id);
+            }
         }
     }
 }

@@ -5,31 +5,53 @@ use crate::app::tree::{Group, NodeId, all_rows};
 use crate::model::{NsKind, Topology};
 use std::collections::BTreeMap;
 
-/// "1 port", "2 ports" (values are English in both languages: they come from the system).
+/// "1 port", "2 ports".
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
-fn first_v4(addrs: &[String]) -> String {
-    addrs.iter().find(|a| a.contains('.')).cloned().unwrap_or_else(|| "no IPv4 address".into())
+/// A count with its noun, in the card's language: "2 ports" / "포트 2개".
+fn count(lang: Lang, n: usize, en: &str, ko: &str) -> String {
+    match lang {
+        Lang::En => plural(n, en),
+        Lang::Ko => format!("{ko} {n}개"),
+    }
 }
 
-/// Which concept explains an object, and the live values its note needs.
-pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'static str, String>)> {
+/// A fixed phrase in the card's language.
+fn say(lang: Lang, en: &str, ko: &str) -> String {
+    match lang {
+        Lang::En => en.to_string(),
+        Lang::Ko => ko.to_string(),
+    }
+}
+
+fn first_v4(lang: Lang, addrs: &[String]) -> String {
+    addrs.iter().find(|a| a.contains('.')).cloned().unwrap_or_else(|| say(lang, "no IPv4 address", "IPv4 주소 없음"))
+}
+
+/// Which concept explains an object, and the live values its note needs, worded in `lang`
+/// (names and addresses stay as the system gives them).
+pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, BTreeMap<&'static str, String>)> {
+    let ko = lang == Lang::Ko;
     let mut v = BTreeMap::new();
     match id {
         NodeId::Host => {
             let host = t.host_namespace()?;
             let nics = host.interfaces.iter().filter(|i| i.kind.is_none() && i.name != "lo").count();
-            v.insert("nics", plural(nics, "NIC"));
-            v.insert("bridges", plural(t.bridges.iter().filter(|b| b.namespace == host.inode).count(), "bridge"));
-            v.insert("namespaces", plural(t.namespaces.len().saturating_sub(1), "other network namespace"));
+            v.insert("nics", count(lang, nics, "NIC", "NIC"));
+            let bridges = t.bridges.iter().filter(|b| b.namespace == host.inode).count();
+            v.insert("bridges", count(lang, bridges, "bridge", "브리지"));
+            let others = t.namespaces.len().saturating_sub(1);
+            v.insert("namespaces", count(lang, others, "other network namespace", "다른 네트워크 네임스페이스"));
             v.insert(
                 "default_route",
-                t.host.default_route.as_ref().and_then(|r| r.interface.clone()).map_or_else(
-                    || "This host has no default route, so nothing leaves it for the outside.".into(),
-                    |nic| format!("Traffic to the outside leaves through {nic}."),
-                ),
+                match (t.host.default_route.as_ref().and_then(|r| r.interface.clone()), ko) {
+                    (None, false) => "This host has no default route, so nothing leaves it for the outside.".into(),
+                    (None, true) => "이 호스트에는 기본 경로가 없어 밖으로 나가는 트래픽이 없습니다.".into(),
+                    (Some(nic), false) => format!("Traffic to the outside leaves through {nic}."),
+                    (Some(nic), true) => format!("밖으로 가는 트래픽은 {nic}(으)로 나갑니다."),
+                },
             );
             Some(("host", v))
         }
@@ -37,21 +59,34 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
             let n = t.namespace(*ns)?;
             let i = n.interface(*ifindex)?;
             v.insert("name", i.name.clone());
-            v.insert("addresses", if i.addresses.is_empty() { "no address".into() } else { i.addresses.join(", ") });
+            v.insert(
+                "addresses",
+                if i.addresses.is_empty() { say(lang, "no address", "주소 없음") } else { i.addresses.join(", ") },
+            );
             match i.kind.as_deref() {
                 Some("bridge") => {
                     let b = t.bridges.iter().find(|b| b.namespace == *ns && b.ifindex == *ifindex)?;
-                    v.insert("address", first_v4(&b.addresses));
-                    v.insert("ports", plural(b.ports.len(), "port"));
+                    v.insert("address", first_v4(lang, &b.addresses));
+                    v.insert("ports", count(lang, b.ports.len(), "port", "포트"));
                     let mut members: Vec<String> = b.ports.iter().flat_map(|p| p.containers.iter().cloned()).collect();
                     members.sort();
                     members.dedup();
-                    v.insert("members", if members.is_empty() { "no container".into() } else { members.join(", ") });
+                    v.insert(
+                        "members",
+                        if members.is_empty() {
+                            say(lang, "no container", "컨테이너 없음")
+                        } else {
+                            members.join(", ")
+                        },
+                    );
                     v.insert(
                         "network_note",
-                        b.docker_network
-                            .as_ref()
-                            .map_or(", not made by Docker".into(), |d| format!(", made by Docker for its network {d}")),
+                        match (&b.docker_network, ko) {
+                            (None, false) => ", not made by Docker".into(),
+                            (None, true) => ", Docker가 만든 것이 아님".into(),
+                            (Some(d), false) => format!(", made by Docker for its network {d}"),
+                            (Some(d), true) => format!(", Docker가 네트워크 {d}용으로 만듦"),
+                        },
                     );
                     Some((
                         // The default network's bridge, whatever the daemon named it (docker0 unless configured).
@@ -62,18 +97,27 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
                 Some("veth") => {
                     let p = i.peer.as_ref();
                     let place = p.and_then(|p| p.namespace).and_then(|n| t.namespace(n));
-                    v.insert("peer", p.and_then(|p| p.name.clone()).unwrap_or_else(|| "an interface".into()));
+                    v.insert(
+                        "peer",
+                        p.and_then(|p| p.name.clone()).unwrap_or_else(|| say(lang, "an interface", "인터페이스")),
+                    );
                     v.insert(
                         "peer_place",
-                        place.map_or("a namespace netview cannot see".into(), |n| match n.kind {
-                            NsKind::Container => format!("container {}", n.label),
-                            NsKind::Host => "the host".into(),
-                            _ => format!("namespace {}", n.label),
-                        }),
+                        place.map_or(
+                            say(lang, "a namespace netview cannot see", "netview가 볼 수 없는 네임스페이스"),
+                            |n| match n.kind {
+                                NsKind::Container => format!("{} {}", say(lang, "container", "컨테이너"), n.label),
+                                NsKind::Host => say(lang, "the host", "호스트"),
+                                _ => format!("{} {}", say(lang, "namespace", "네임스페이스"), n.label),
+                            },
+                        ),
                     );
                     v.insert(
                         "bridge_note",
-                        i.master.as_ref().map_or(String::new(), |m| format!(" This end is a port of the bridge {m}.")),
+                        i.master.as_ref().map_or(String::new(), |m| match lang {
+                            Lang::En => format!(" This end is a port of the bridge {m}."),
+                            Lang::Ko => format!(" 이쪽 끝은 브리지 {m}의 포트입니다."),
+                        }),
                     );
                     Some(("veth-pair", v))
                 }
@@ -82,7 +126,11 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
                         t.host.default_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(i.name.as_str());
                     v.insert(
                         "default_note",
-                        if default { String::new() } else { format!(" ({} does not hold it)", i.name) },
+                        match (default, lang) {
+                            (true, _) => String::new(),
+                            (false, Lang::En) => format!(" ({} does not hold it)", i.name),
+                            (false, Lang::Ko) => format!(" ({}에는 기본 경로가 없음)", i.name),
+                        },
                     );
                     Some(("host-nic", v))
                 }
@@ -92,30 +140,40 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
         NodeId::Namespace(inode) => {
             let n = t.namespace(*inode)?;
             let id = if n.containers.len() > 1 { "shared-namespace" } else { "network-namespace" };
-            Some((id, namespace_values(n, v)))
+            Some((id, namespace_values(n, v, lang)))
         }
         NodeId::Container(cid) => {
             let c = t.docker.containers.iter().find(|c| &c.id == cid)?;
             v.insert("name", c.name.clone());
             v.insert("mode", c.network_mode.clone());
             let note = match (&c.shares_namespace_with, c.network_mode.as_str(), c.namespace) {
+                (Some(o), _, _) if ko => format!("{o}의 네임스페이스를 함께 씁니다: 인터페이스도 주소도 같습니다."),
                 (Some(o), _, _) => format!("It shares the namespace of {o}: same interfaces, same addresses."),
-                (None, "host", _) => "It uses the host's own namespace: no veth and no address of its own.".into(),
+                (None, "host", _) => say(
+                    lang,
+                    "It uses the host's own namespace: no veth and no address of its own.",
+                    "호스트의 네임스페이스를 그대로 씁니다: 자기 veth도 주소도 없습니다.",
+                ),
+                (None, _, Some(i)) if ko => format!("네임스페이스의 inode는 {i}입니다."),
                 (None, _, Some(i)) => format!("Its namespace has inode {i}."),
-                (None, _, None) => "It is not running, so it has no namespace now.".into(),
+                (None, _, None) => say(
+                    lang,
+                    "It is not running, so it has no namespace now.",
+                    "실행 중이 아니라서 지금은 네임스페이스가 없습니다.",
+                ),
             };
             v.insert("namespace_note", note);
-            v.insert("endpoints", plural(c.endpoints.len(), "endpoint"));
+            v.insert("endpoints", count(lang, c.endpoints.len(), "endpoint", "엔드포인트"));
             let wires: Vec<String> = c
                 .endpoints
                 .iter()
                 .filter_map(|e| {
-                    Some(format!(
-                        "{} ⇄ {} on {}",
-                        e.interface.as_ref()?,
-                        e.host_interface.as_ref()?,
-                        e.bridge.as_ref()?
-                    ))
+                    let (inside, host_end, bridge) =
+                        (e.interface.as_ref()?, e.host_interface.as_ref()?, e.bridge.as_ref()?);
+                    Some(match lang {
+                        Lang::En => format!("{inside} ⇄ {host_end} on {bridge}"),
+                        Lang::Ko => format!("{inside} ⇄ {host_end} ({bridge})"),
+                    })
                 })
                 .collect();
             v.insert("endpoint_note", if wires.is_empty() { String::new() } else { format!(": {}", wires.join("; ")) });
@@ -129,20 +187,42 @@ pub fn binding(t: &Topology, id: &NodeId) -> Option<(&'static str, BTreeMap<&'st
             let subnets: Vec<String> = n.subnets.iter().filter_map(|s| s.subnet.clone()).collect();
             v.insert(
                 "subnet_note",
-                if subnets.is_empty() { String::new() } else { format!(" and subnet {}", subnets.join(", ")) },
+                match (subnets.is_empty(), lang) {
+                    (true, _) => String::new(),
+                    (false, Lang::En) => format!(" and subnet {}", subnets.join(", ")),
+                    (false, Lang::Ko) => format!(", 서브넷 {}", subnets.join(", ")),
+                },
             );
             let driver_note = match n.driver.as_str() {
+                "bridge" if ko => match n.bridge.as_deref() {
+                    Some(b) => format!("리눅스 브리지는 {b}입니다."),
+                    None => "리눅스 브리지가 여기서 보이지 않습니다.".into(),
+                },
                 "bridge" => format!("Its Linux bridge is {}.", n.bridge.as_deref().unwrap_or("not visible from here")),
-                "host" => "Containers on it use the host's namespace directly.".into(),
-                "null" => "Containers on it get only a loopback interface.".into(),
-                "overlay" => {
-                    "It spans the swarm's nodes with VXLAN; its bridge lives in a namespace of its own.".into()
-                }
-                "macvlan" | "ipvlan" => "Containers get interfaces on a parent NIC directly, without a bridge.".into(),
+                "host" => say(
+                    lang,
+                    "Containers on it use the host's namespace directly.",
+                    "여기 연결된 컨테이너는 호스트의 네임스페이스를 그대로 씁니다.",
+                ),
+                "null" => say(
+                    lang,
+                    "Containers on it get only a loopback interface.",
+                    "여기 연결된 컨테이너에는 루프백 인터페이스만 있습니다.",
+                ),
+                "overlay" => say(
+                    lang,
+                    "It spans the swarm's nodes with VXLAN; its bridge lives in a namespace of its own.",
+                    "VXLAN으로 스웜(swarm)의 노드들을 잇고, 브리지는 자기 네임스페이스 안에 있습니다.",
+                ),
+                "macvlan" | "ipvlan" => say(
+                    lang,
+                    "Containers get interfaces on a parent NIC directly, without a bridge.",
+                    "컨테이너가 브리지 없이 부모 NIC 위에 바로 인터페이스를 받습니다.",
+                ),
                 _ => String::new(),
             };
             v.insert("driver_note", driver_note);
-            v.insert("members", plural(n.containers.len(), "container"));
+            v.insert("members", count(lang, n.containers.len(), "container", "컨테이너"));
             Some(("docker-network", v))
         }
         NodeId::Group(g) => Some((
@@ -171,16 +251,17 @@ fn is_default_bridge(t: &Topology, network: Option<&str>) -> bool {
 fn namespace_values(
     n: &crate::model::Namespace,
     mut v: BTreeMap<&'static str, String>,
+    lang: Lang,
 ) -> BTreeMap<&'static str, String> {
     v.insert("label", n.label.clone());
     v.insert("kind", n.kind.as_str().to_string());
-    v.insert("interfaces", plural(n.interfaces.len(), "interface"));
+    v.insert("interfaces", count(lang, n.interfaces.len(), "interface", "인터페이스"));
     v
 }
 
 /// The live sentence of `concept` for the object `id`, when the concept has one and the object binds to it.
 pub fn live_sentence(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static Concept, Option<String>)> {
-    let (concept_id, values) = binding(t, id)?;
+    let (concept_id, values) = binding(t, id, lang)?;
     let c = concept(lang, concept_id)?;
     let live = c.live.as_deref().map(|l| fill(l, &values)).filter(|l| placeholders(l).is_empty());
     Some((c, live))
@@ -188,5 +269,5 @@ pub fn live_sentence(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static 
 
 /// The first object of the host that a concept explains (for `netview explain <id>`).
 pub fn first_object(t: &Topology, concept_id: &str) -> Option<NodeId> {
-    all_rows(t).into_iter().map(|r| r.id).find(|id| binding(t, id).is_some_and(|(c, _)| c == concept_id))
+    all_rows(t).into_iter().map(|r| r.id).find(|id| binding(t, id, Lang::En).is_some_and(|(c, _)| c == concept_id))
 }
