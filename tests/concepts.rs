@@ -219,7 +219,9 @@ fn korean_live_sentences_are_korean_around_the_names() {
     let t = build(&observation());
     for row in all_rows(&t) {
         if let Some((c, Some(live))) = live_sentence(&t, &row.id, Lang::Ko) {
-            for english in ["This end", "made by Docker", "no container", "Traffic to", " ports", " endpoints", "It shares"] {
+            for english in
+                ["This end", "made by Docker", "no container", "Traffic to", " ports", " endpoints", "It shares"]
+            {
                 assert!(!live.contains(english), "{}: English filler {english:?} in {live:?}", c.id);
             }
         }
