@@ -3,6 +3,7 @@
 pub mod cgroup;
 pub mod discovery;
 pub mod docker;
+pub mod firewall;
 pub mod host;
 pub mod netlink;
 pub mod nsids;

@@ -2,6 +2,7 @@
 //! No I/O here, and nothing from the collectors or the UI.
 
 pub mod build;
+pub mod firewall;
 pub mod net;
 pub mod observation;
 pub mod rates;
