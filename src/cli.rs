@@ -30,6 +30,10 @@ pub struct Cli {
     #[arg(long)]
     pub no_proc_scan: bool,
 
+    /// Do not read firewall rules (iptables-save, nft) or look for docker-proxy processes.
+    #[arg(long)]
+    pub no_firewall: bool,
+
     /// Colours of the interactive view: `projector` is bold and high-contrast for classrooms.
     /// NO_COLOR turns colour off whatever the theme.
     #[arg(long, value_enum, default_value_t = Theme::Default)]
@@ -55,6 +59,31 @@ pub enum Command {
         #[arg(long)]
         no_live: bool,
     },
+    /// Can <FROM> reach <TO>, and if not, why? Follows a first packet through routes, veth pairs,
+    /// bridges and the firewall. Exit status: 0 reachable (or leaves this host), 1 blocked,
+    /// 3 unknown, 2 bad arguments.
+    Path {
+        /// A container (name or id prefix), a namespace (name, path or inode), `host`, or an address.
+        from: String,
+        /// The same kinds as FROM.
+        to: String,
+        /// Destination port: the walk then uses TCP (or --proto udp).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Protocol of the packet (default: icmp, or tcp when --port is given).
+        #[arg(long, value_enum)]
+        proto: Option<Protocol>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Icmp,
+    Tcp,
+    Udp,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -32,6 +32,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         docker: !cli.no_docker,
         docker_timeout: Duration::from_secs_f64(cli.docker_timeout),
         scan_proc: !cli.no_proc_scan,
+        firewall: !cli.no_firewall,
         ..Options::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -42,6 +43,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     if let Some(Command::Explain { id, no_live }) = &cli.command {
         return explain(id.as_deref(), *no_live, lang, opts, runtime);
+    }
+    if let Some(Command::Path { from, to, port, proto, json }) = &cli.command {
+        let observation = runtime.block_on(collect::collect(&opts));
+        drop(runtime);
+        return netview::output::path::command(&observation, from, to, *port, *proto, *json);
     }
     if !cli.snapshot {
         return interactive(&cli, opts, runtime, lang);

@@ -221,6 +221,7 @@ fn obs(namespaces: Vec<NamespaceObs>, networks: Vec<DockerNetworkObs>, container
             networks,
             containers,
         },
+        firewall: FirewallObs::default(),
         notes: vec![],
         skipped_namespaces: 0,
     }

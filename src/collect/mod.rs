@@ -8,9 +8,13 @@ pub mod host;
 pub mod netlink;
 pub mod nsids;
 
+use crate::model::firewall::SourceStatus;
 use crate::model::{NamespaceObs, Observation};
 use netlink::{Job, NsTarget, Output, ReadError};
 use std::time::Duration;
+
+/// Upper bound for each firewall tool; a ruleset of a busy kube-proxy node takes a while.
+const FIREWALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -22,11 +26,13 @@ pub struct Options {
     pub scan_proc: bool,
     /// Threads that enter namespaces.
     pub threads: usize,
+    /// Read firewall rules (iptables-save, nft) and docker-proxy processes.
+    pub firewall: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { docker: true, docker_timeout: Duration::from_secs(5), scan_proc: true, threads: 4 }
+        Options { docker: true, docker_timeout: Duration::from_secs(5), scan_proc: true, threads: 4, firewall: true }
     }
 }
 
@@ -44,13 +50,21 @@ pub async fn collect(opts: &Options) -> Observation {
     };
     let (scan_proc, threads) = (opts.scan_proc, opts.threads);
     let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads));
-    let (docker, net) = tokio::join!(docker, net);
+    let firewall = async { if opts.firewall { firewall::collect(FIREWALL_TIMEOUT).await } else { Default::default() } };
+    let (docker, net, firewall) = tokio::join!(docker, net, firewall);
     let (namespaces, mut notes, skipped) =
         net.unwrap_or_else(|e| (Vec::new(), vec![format!("namespace reader failed: {e}")], 0));
     if let Some(e) = docker.error.as_ref().filter(|_| !docker.available) {
         notes.push(format!("Docker: {e}"));
     }
-    Observation { host: host::facts(), namespaces, docker, notes, skipped_namespaces: skipped }
+    if opts.firewall {
+        for source in &firewall.ruleset.sources {
+            if let SourceStatus::Denied(why) | SourceStatus::Failed(why) = &source.status {
+                notes.push(format!("firewall ({}): {why}", source.backend.as_str()));
+            }
+        }
+    }
+    Observation { host: host::facts(), namespaces, docker, firewall, notes, skipped_namespaces: skipped }
 }
 
 /// Discover namespaces, dump each one, then resolve the nsids their links refer to.

@@ -43,7 +43,7 @@ pub fn build(obs: &Observation) -> Topology {
         }
     }
 
-    Topology {
+    let mut t = Topology {
         schema: SCHEMA,
         host: host_view(&obs.host, host),
         namespaces,
@@ -56,8 +56,38 @@ pub fn build(obs: &Observation) -> Topology {
             networks,
             containers: containers.into_iter().map(|(c, _)| c).collect(),
         },
+        firewall: FirewallView::default(),
         notes,
         skipped_namespaces: obs.skipped_namespaces,
+    };
+    t.firewall = firewall_view(&t, &obs.firewall);
+    t
+}
+
+/// Join the firewall read with a built topology; also used when only the rules were re-read.
+pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
+    let rules = &fw.ruleset;
+    let mut docker_chains: Vec<String> = rules
+        .tables
+        .iter()
+        .flat_map(|table| {
+            let docker_table = table.name.starts_with("docker");
+            table
+                .chains
+                .iter()
+                .filter(move |c| docker_table || c.name.starts_with("DOCKER"))
+                .map(move |c| format!("{} {}", table.name, c.name))
+        })
+        .collect();
+    docker_chains.sort();
+    docker_chains.dedup();
+    FirewallView {
+        ruleset: rules.clone(),
+        proxies: fw.proxies.clone(),
+        ip_forward: fw.ip_forward,
+        bridge_nf_call_iptables: fw.bridge_nf_call_iptables,
+        docker_chains,
+        ports: super::ports::mappings(t, rules, &fw.proxies),
     }
 }
 

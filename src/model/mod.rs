@@ -3,10 +3,15 @@
 
 pub mod build;
 pub mod firewall;
+pub mod kube;
 pub mod net;
 pub mod observation;
+pub mod ports;
 pub mod rates;
+pub mod reach;
+pub mod route;
 pub mod topology;
+pub mod walk;
 
 pub use build::build;
 pub use observation::*;

@@ -191,12 +191,37 @@ pub struct DockerObs {
     pub containers: Vec<ContainerObs>,
 }
 
+/// A docker-proxy process: the userland proxy serving one published port.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProxyObs {
+    pub pid: u32,
+    pub protocol: String,
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_ip: String,
+    pub container_port: u16,
+}
+
+/// The firewall as read: rules from every backend, docker-proxy processes, and the switches
+/// that decide whether the rules see a packet at all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirewallObs {
+    pub ruleset: super::firewall::Ruleset,
+    pub proxies: Vec<ProxyObs>,
+    /// net.ipv4.ip_forward: without it the host routes nothing between bridges or out.
+    pub ip_forward: Option<bool>,
+    /// net.bridge.bridge-nf-call-iptables: whether traffic inside one bridge meets iptables
+    /// (needed for ICC=false to work); None when br_netfilter is not loaded.
+    pub bridge_nf_call_iptables: Option<bool>,
+}
+
 /// One pass of every collector.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observation {
     pub host: HostFacts,
     pub namespaces: Vec<NamespaceObs>,
     pub docker: DockerObs,
+    pub firewall: FirewallObs,
     /// Things that could not be read, each a sentence saying what and why.
     pub notes: Vec<String>,
     /// Namespaces found but gone (or unreadable) before they could be read.

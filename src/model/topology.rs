@@ -15,8 +15,23 @@ pub struct Topology {
     pub namespaces: Vec<Namespace>,
     pub bridges: Vec<Bridge>,
     pub docker: Docker,
+    #[serde(default)]
+    pub firewall: FirewallView,
     pub notes: Vec<String>,
     pub skipped_namespaces: usize,
+}
+
+/// The firewall as it bears on containers: the rules, and what they do to published ports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirewallView {
+    pub ruleset: super::firewall::Ruleset,
+    pub proxies: Vec<ProxyObs>,
+    pub ip_forward: Option<bool>,
+    pub bridge_nf_call_iptables: Option<bool>,
+    /// Docker's chains as found ("filter DOCKER-USER", "nat DOCKER", "docker-bridges filter-FORWARD"):
+    /// their names differ across Engine versions, so they are discovered, not assumed.
+    pub docker_chains: Vec<String>,
+    pub ports: Vec<super::ports::PortMapping>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,8 @@
 //! Non-interactive outputs of the topology: deterministic text and JSON.
 
+pub mod firewall;
 pub mod json;
+pub mod path;
 pub mod style;
 pub mod table;
 pub mod text;

@@ -13,6 +13,7 @@ pub fn write(t: &Topology, style: Style, out: &mut impl Write) -> std::io::Resul
     containers(t, style, &mut lines);
     bridges(t, style, &mut lines);
     namespaces(t, style, &mut lines);
+    super::firewall::sections(t, style, &mut lines);
     tree(t, style, &mut lines);
     if !t.notes.is_empty() {
         lines.push(String::new());

@@ -550,6 +550,7 @@ pub fn observation() -> Observation {
         host: host_facts(0),
         namespaces: namespaces(),
         docker: docker(),
+        firewall: firewall(),
         notes: vec![],
         skipped_namespaces: 0,
     }
@@ -580,6 +581,19 @@ pub fn not_root() -> Observation {
         c.pid = None;
     }
     o.skipped_namespaces = 9;
+    o.firewall = FirewallObs {
+        ruleset: netview::model::firewall::Ruleset {
+            sources: vec![netview::model::firewall::RulesetSource {
+                backend: netview::model::firewall::Backend::IptablesNft,
+                command: vec!["iptables-nft-save".into(), "-c".into()],
+                status: netview::model::firewall::SourceStatus::Denied(
+                    "reading firewall rules needs root (CAP_NET_ADMIN): iptables-nft-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)".into(),
+                ),
+            }],
+            tables: vec![],
+        },
+        ..Default::default()
+    };
     o.notes = vec![
         "9 network namespaces could not be entered: Operation not permitted (EPERM): run netview as root (entering a namespace needs CAP_SYS_ADMIN)".into(),
         "/run/docker/netns is not readable: Permission denied".into(),
@@ -607,6 +621,7 @@ pub fn empty_host() -> Observation {
             ),
             ..Default::default()
         },
+        firewall: FirewallObs::default(),
         notes: vec![],
         skipped_namespaces: 0,
     }
@@ -766,4 +781,38 @@ pub fn buffer_lines(buf: &ratatui::buffer::Buffer) -> Vec<String> {
             s
         })
         .collect()
+}
+
+/// Docker 20.10's rules for this host, and the docker-proxy processes serving web's port.
+pub fn firewall() -> FirewallObs {
+    use netview::model::firewall::*;
+    let text = include_str!("../fixtures/firewall/tui-host.save");
+    let (tables, problems) = netview::collect::firewall::iptables::parse(text, Backend::IptablesNft, Family::Ipv4);
+    assert!(problems.is_empty(), "{problems:?}");
+    let rules = tables.iter().flat_map(|t| &t.chains).map(|c| c.rules.len()).sum();
+    let source = |program: &str, status| RulesetSource {
+        backend: Backend::IptablesNft,
+        command: vec![program.into(), "-c".into()],
+        status,
+    };
+    let proxy = |pid, host_ip: &str| ProxyObs {
+        pid,
+        protocol: "tcp".into(),
+        host_ip: host_ip.into(),
+        host_port: 8080,
+        container_ip: "172.17.0.2".into(),
+        container_port: 80,
+    };
+    FirewallObs {
+        ruleset: Ruleset {
+            sources: vec![
+                source("iptables-nft-save", SourceStatus::Read(rules)),
+                source("ip6tables-nft-save", SourceStatus::Read(0)),
+            ],
+            tables,
+        },
+        proxies: vec![proxy(1873, "0.0.0.0"), proxy(1880, "::")],
+        ip_forward: Some(true),
+        bridge_nf_call_iptables: Some(true),
+    }
 }

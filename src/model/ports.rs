@@ -1,0 +1,319 @@
+//! Published ports joined with the kernel rules that implement them: the DNAT that rewrites the
+//! destination, the FORWARD accept that lets it through, the hairpin and outbound MASQUERADE,
+//! and whether docker-proxy serves it; plus the walk of a first packet through the hooks.
+
+use super::firewall::*;
+use super::net::strip_prefix_len;
+use super::observation::ProxyObs;
+use super::route;
+use super::topology::{Container, Namespace, Topology};
+use super::walk::{self, HookWalk, Packet, Verdict};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// A client somewhere else, for the walk "from another host" (TEST-NET-3, never contacted).
+pub const REMOTE_CLIENT: &str = "203.0.113.10";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleHit {
+    pub at: RuleRef,
+    pub text: String,
+    pub counters: Option<Counters>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortMapping {
+    pub container: String,
+    pub protocol: String,
+    /// The host address it is published on; None or 0.0.0.0/:: means every address.
+    pub host_ip: Option<String>,
+    pub host_port: u16,
+    pub container_port: u16,
+    /// The container address the DNAT points at.
+    pub container_ip: Option<String>,
+    pub network: Option<String>,
+    pub bridge: Option<String>,
+    pub dnat: Vec<RuleHit>,
+    pub forward: Vec<RuleHit>,
+    /// MASQUERADE of the container reaching its own published port through the host.
+    pub hairpin: Vec<RuleHit>,
+    /// MASQUERADE of the container's subnet on its way out.
+    pub masquerade: Vec<RuleHit>,
+    pub proxy_pid: Option<u32>,
+    pub walks: Vec<PortWalk>,
+    pub notes: Vec<String>,
+}
+
+/// The first packet of a connection to the port, hook by hook.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortWalk {
+    /// "another host" or "this host".
+    pub from: String,
+    pub destination: String,
+    pub hooks: Vec<HookWalk>,
+    pub outcome: String,
+    pub reaches_container: bool,
+}
+
+pub fn mappings(t: &Topology, rules: &Ruleset, proxies: &[ProxyObs]) -> Vec<PortMapping> {
+    let mut out = Vec::new();
+    for c in t.docker.containers.iter().filter(|c| c.state == "running") {
+        for p in c.ports.iter() {
+            let Some(host_port) = p.host_port else { continue };
+            out.push(mapping(t, rules, proxies, c, p.container_port, &p.protocol, p.host_ip.as_deref(), host_port));
+        }
+    }
+    out.sort_by(|a, b| (a.host_port, &a.protocol, &a.host_ip).cmp(&(b.host_port, &b.protocol, &b.host_ip)));
+    out
+}
+
+fn is_any(ip: Option<&str>) -> bool {
+    matches!(ip, None | Some("") | Some("0.0.0.0") | Some("::"))
+}
+
+fn v6(ip: Option<&str>) -> bool {
+    ip.is_some_and(|i| i.contains(':'))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mapping(
+    t: &Topology,
+    rules: &Ruleset,
+    proxies: &[ProxyObs],
+    c: &Container,
+    container_port: u16,
+    protocol: &str,
+    host_ip: Option<&str>,
+    host_port: u16,
+) -> PortMapping {
+    let want_v6 = v6(host_ip);
+    let addrs: Vec<(&str, &super::topology::Endpoint)> = c
+        .endpoints
+        .iter()
+        .filter_map(|e| Some((strip_prefix_len(if want_v6 { e.ipv6.as_deref()? } else { e.ipv4.as_deref()? }), e)))
+        .collect();
+    let dnat: Vec<(RuleHit, &str)> = rules
+        .rules()
+        .filter(|(_, r)| r.matches.iter().any(|m| port_matches(m, host_port)) && proto_ok(r, protocol))
+        .filter_map(|(at, r)| {
+            let Target::Dnat(to) = &r.target else { return None };
+            let (ip, port) = walk::nat_target(to)?;
+            let ip_s = ip.to_string();
+            let hit = addrs.iter().find(|(a, _)| *a == ip_s && port.is_none_or(|p| p == container_port))?;
+            let dst_ok = r.matches.iter().all(|m| match m {
+                Match::Destination { cidr, negated: false } => {
+                    is_any(host_ip) || strip_prefix_len(cidr) == host_ip.unwrap_or_default()
+                }
+                _ => true,
+            });
+            dst_ok.then(|| (hit_of(at, r), hit.0))
+        })
+        .collect();
+    // An IPv6 port on a container without IPv6 is served by docker-proxy, which connects over IPv4.
+    let v4_fallback: Vec<(&str, &super::topology::Endpoint)> =
+        c.endpoints.iter().filter_map(|e| Some((strip_prefix_len(e.ipv4.as_deref()?), e))).collect();
+    let v6_via_proxy = addrs.is_empty() && want_v6;
+    let addrs = if v6_via_proxy { v4_fallback } else { addrs };
+    let container_ip = dnat.first().map(|(_, ip)| ip.to_string()).or_else(|| addrs.first().map(|(a, _)| a.to_string()));
+    let endpoint = addrs.iter().find(|(a, _)| Some(a.to_string()) == container_ip).map(|(_, e)| *e);
+    // Rules for the container's address only concern packets of its own family.
+    let ip: Option<IpAddr> = container_ip.as_deref().and_then(|i| i.parse().ok()).filter(|_| !v6_via_proxy);
+    let forward = ip.map_or_else(Vec::new, |ip| {
+        find(rules, |r| {
+            r.target == Target::Accept
+                && proto_ok(r, protocol)
+                && r.matches
+                    .iter()
+                    .any(|m| matches!(m, Match::Destination { cidr, negated: false } if host_addr(cidr) == Some(ip)))
+                && r.matches.iter().any(|m| port_matches(m, container_port))
+        })
+    });
+    let hairpin = ip.map_or_else(Vec::new, |ip| {
+        find(rules, |r| {
+            r.target == Target::Masquerade
+                && proto_ok(r, protocol)
+                && r.matches.iter().all(|m| !matches!(m, Match::DestPort { .. }) || port_matches(m, container_port))
+                && r.matches
+                    .iter()
+                    .any(|m| matches!(m, Match::Source { cidr, negated: false } if host_addr(cidr) == Some(ip)))
+                && r.matches
+                    .iter()
+                    .any(|m| matches!(m, Match::Destination { cidr, negated: false } if host_addr(cidr) == Some(ip)))
+        })
+    });
+    let subnet = endpoint
+        .and_then(|e| t.network(&e.network))
+        .and_then(|n| n.subnets.iter().filter_map(|s| s.subnet.clone()).find(|s| s.contains(':') == want_v6));
+    let masquerade = subnet.filter(|_| !v6_via_proxy).map_or_else(Vec::new, |subnet| {
+        find(rules, |r| {
+            r.target == Target::Masquerade
+                && r.matches.iter().any(|m| matches!(m, Match::Source { cidr, negated: false } if *cidr == subnet))
+        })
+    });
+    let proxy_pid = proxies
+        .iter()
+        .find(|p| {
+            p.host_port == host_port
+                && p.protocol == protocol
+                && (is_any(host_ip) && is_any(Some(&p.host_ip)) && v6(Some(&p.host_ip)) == want_v6
+                    || host_ip == Some(p.host_ip.as_str()))
+        })
+        .map(|p| p.pid);
+    let mut m = PortMapping {
+        container: c.name.clone(),
+        protocol: protocol.to_string(),
+        host_ip: host_ip.filter(|i| !i.is_empty()).map(str::to_string),
+        host_port,
+        container_port,
+        container_ip,
+        network: endpoint.map(|e| e.network.clone()),
+        bridge: endpoint.and_then(|e| e.bridge.clone()),
+        dnat: dnat.into_iter().map(|(h, _)| h).collect(),
+        forward,
+        hairpin,
+        masquerade,
+        proxy_pid,
+        walks: Vec::new(),
+        notes: Vec::new(),
+    };
+    if v6_via_proxy {
+        m.notes.push(
+            "the container has no IPv6 address: IPv6 clients are served by docker-proxy, which connects to it over IPv4"
+                .into(),
+        );
+    }
+    if let Some(host) = t.host_namespace() {
+        m.walks = walks(t, host, rules, &m, want_v6);
+    }
+    m
+}
+
+fn hit_of(at: RuleRef, r: &Rule) -> RuleHit {
+    RuleHit { at, text: r.text.clone(), counters: r.counters }
+}
+
+fn find(rules: &Ruleset, keep: impl Fn(&Rule) -> bool) -> Vec<RuleHit> {
+    rules.rules().filter(|(_, r)| keep(r)).map(|(at, r)| hit_of(at, r)).collect()
+}
+
+/// A `-d`/`-s` naming exactly one address ("172.17.0.2/32", "172.17.0.2").
+fn host_addr(cidr: &str) -> Option<IpAddr> {
+    match cidr.split_once('/') {
+        Some((ip, "32" | "128")) => ip.parse().ok(),
+        Some(_) => None,
+        None => cidr.parse().ok(),
+    }
+}
+
+fn port_matches(m: &Match, port: u16) -> bool {
+    matches!(m, Match::DestPort { ports, negated: false } if ports.iter().any(|&(a, b)| a <= port && port <= b))
+}
+
+/// A rule with no protocol condition, or the right one.
+fn proto_ok(r: &Rule, protocol: &str) -> bool {
+    r.matches
+        .iter()
+        .all(|m| !matches!(m, Match::Protocol { name, negated: false } if !name.eq_ignore_ascii_case(protocol)))
+}
+
+/// Walk the first packet from another host (unless the port is bound to loopback) and from this host.
+fn walks(t: &Topology, host: &Namespace, rules: &Ruleset, m: &PortMapping, want_v6: bool) -> Vec<PortWalk> {
+    let mut out = Vec::new();
+    let loopback = m.host_ip.as_deref().and_then(|i| i.parse::<IpAddr>().ok()).is_some_and(|i| i.is_loopback());
+    let specific = m.host_ip.as_deref().filter(|i| !is_any(Some(i))).and_then(|i| i.parse::<IpAddr>().ok());
+    if !loopback {
+        let nic = t.host.default_route.as_ref();
+        let dst = specific.or_else(|| {
+            nic.into_iter()
+                .flat_map(|n| &n.addresses)
+                .filter_map(|a| strip_prefix_len(a).parse().ok())
+                .find(|a: &IpAddr| a.is_ipv6() == want_v6)
+        });
+        if let (Some(dst), Ok(src), false) = (dst, REMOTE_CLIENT.parse::<IpAddr>(), want_v6) {
+            let iface = nic.and_then(|n| n.interface.clone()).or_else(|| route::owner(host, dst).map(str::to_string));
+            let p = packet(iface, None, src, dst, m, host);
+            out.push(walk_from("another host", host, rules, p, m, false));
+        }
+    }
+    let local_dst = specific.unwrap_or(if want_v6 {
+        "::1".parse().unwrap_or(IpAddr::from([0u8; 16]))
+    } else {
+        IpAddr::from([127, 0, 0, 1])
+    });
+    let p = packet(None, Some("lo".into()), local_dst, local_dst, m, host);
+    out.push(walk_from("this host", host, rules, p, m, true));
+    out
+}
+
+fn packet(
+    in_iface: Option<String>,
+    out_iface: Option<String>,
+    src: IpAddr,
+    dst: IpAddr,
+    m: &PortMapping,
+    host: &Namespace,
+) -> Packet {
+    Packet {
+        in_iface,
+        out_iface,
+        src,
+        dst,
+        protocol: m.protocol.clone(),
+        sport: Some(40000),
+        dport: Some(m.host_port),
+        dst_local: route::is_local(host, dst),
+        src_local: route::is_local(host, src),
+    }
+}
+
+/// PREROUTING (or OUTPUT for the host's own traffic), then, once DNAT has pointed the packet at
+/// the container, FORWARD (or nothing more for local traffic) and POSTROUTING.
+fn walk_from(from: &str, host: &Namespace, rules: &Ruleset, mut p: Packet, m: &PortMapping, local: bool) -> PortWalk {
+    let destination = super::net::host_port(Some(&p.dst.to_string()), m.host_port);
+    let mut hooks = Vec::new();
+    let first = walk::walk(rules, if local { Hook::Output } else { Hook::Prerouting }, &p, true);
+    let dnat = first.dnat.clone();
+    let dropped = first.verdict == Verdict::Drop;
+    hooks.push(first);
+    let result = |hooks, outcome: String, reaches| PortWalk {
+        from: from.into(),
+        destination: destination.clone(),
+        hooks,
+        outcome,
+        reaches_container: reaches,
+    };
+    if dropped {
+        return result(hooks, "dropped before NAT".into(), false);
+    }
+    let Some((ip, port)) = dnat.as_deref().and_then(walk::nat_target) else {
+        let outcome = match m.proxy_pid {
+            Some(pid) => format!(
+                "no DNAT rule matches: docker-proxy (pid {pid}) accepts the connection and opens its own to {}",
+                super::net::host_port(m.container_ip.as_deref(), m.container_port)
+            ),
+            None => "no DNAT rule matches and no docker-proxy listens: the connection is refused".into(),
+        };
+        return result(hooks, outcome, m.proxy_pid.is_some());
+    };
+    p.dst = ip;
+    p.dport = port.or(p.dport);
+    p.dst_local = route::is_local(host, ip);
+    p.out_iface = route::lookup(host, ip).and_then(|r| r.iface);
+    if !local {
+        let fwd = walk::walk(rules, Hook::Forward, &p, true);
+        let verdict = fwd.verdict;
+        let by = fwd.dropped_by.as_ref().map(|s| s.text.clone());
+        hooks.push(fwd);
+        if verdict == Verdict::Drop {
+            return result(hooks, format!("dropped in FORWARD by {}", by.unwrap_or_default()), false);
+        }
+    }
+    hooks.push(walk::walk(rules, Hook::Postrouting, &p, true));
+    let via = p.out_iface.as_deref().unwrap_or("?");
+    let outcome = format!(
+        "DNAT to {} and out through {via} to {}",
+        super::net::host_port(Some(&ip.to_string()), p.dport.unwrap_or(0)),
+        m.container
+    );
+    result(hooks, outcome, true)
+}

@@ -1,0 +1,475 @@
+//! "Can A reach B, and why not": follow a first packet from one namespace to an address, through
+//! routes, veth pairs, bridges, the host's routing and its firewall walks, and stop at the first
+//! thing that blocks it. What is not evaluated is listed, never silently assumed.
+
+use super::firewall::{Hook, Ruleset};
+use super::net::strip_prefix_len;
+use super::observation::FirewallObs;
+use super::route;
+use super::topology::{Namespace, Topology};
+use super::walk::{self, HookWalk, Packet, Verdict};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// Where a path starts or ends, as the user named it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    pub label: String,
+    /// Inode of its namespace; None for an address no namespace here holds.
+    pub namespace: Option<u64>,
+    pub address: Option<IpAddr>,
+    pub container: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Reachable,
+    Blocked,
+    /// The packet leaves this host; what happens next is not visible from here.
+    LeavesHost,
+    /// netview cannot follow the path (a device kind it does not model, a hidden namespace).
+    Unknown,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Reachable => "reachable",
+            Reach::Blocked => "blocked",
+            Reach::LeavesHost => "leaves this host",
+            Reach::Unknown => "unknown",
+        }
+    }
+}
+
+/// One hop, pointing at the objects the TUI highlights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    pub namespace: Option<u64>,
+    pub interface: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathReport {
+    pub from: Place,
+    pub to: Place,
+    pub protocol: String,
+    pub port: Option<u16>,
+    pub verdict: Reach,
+    pub hops: Vec<Hop>,
+    /// Why it is blocked (or unknown), in a sentence.
+    pub reason: Option<String>,
+    /// The firewall walks on the way, in order.
+    pub walks: Vec<HookWalk>,
+    /// What this verdict did not evaluate.
+    pub limits: Vec<String>,
+}
+
+/// Resolve a container (name or id prefix), a namespace (label, path or inode), `host`, or an address.
+pub fn resolve(t: &Topology, spec: &str) -> Result<Place, String> {
+    let host = t.host_namespace().map(|h| h.inode);
+    if spec == "host" {
+        return Ok(Place { label: "host".into(), namespace: host, address: None, container: None });
+    }
+    if let Ok(ip) = spec.parse::<IpAddr>() {
+        let owner = t.namespaces.iter().find(|n| route::owner(n, ip).is_some() && !ip.is_loopback());
+        let label = owner.map_or_else(|| ip.to_string(), |n| format!("{ip} ({})", n.label));
+        let container = owner.and_then(|n| n.containers.first().cloned());
+        return Ok(Place { label, namespace: owner.map(|n| n.inode), address: Some(ip), container });
+    }
+    let by_name = t.docker.containers.iter().find(|c| c.name == spec || c.name.trim_start_matches('/') == spec);
+    let by_id = || {
+        let hits: Vec<_> = t.docker.containers.iter().filter(|c| spec.len() >= 4 && c.id.starts_with(spec)).collect();
+        (hits.len() == 1).then(|| hits[0])
+    };
+    if let Some(c) = by_name.or_else(by_id) {
+        return match c.namespace {
+            Some(ns) => {
+                Ok(Place { label: c.name.clone(), namespace: Some(ns), address: None, container: Some(c.name.clone()) })
+            }
+            None => Err(format!("container {} is {}: it has no network namespace to start from", c.name, c.state)),
+        };
+    }
+    let ns = t
+        .namespaces
+        .iter()
+        .find(|n| n.label == spec || n.paths.iter().any(|p| p == spec) || n.inode.to_string() == spec);
+    if let Some(n) = ns {
+        return Ok(Place {
+            label: n.label.clone(),
+            namespace: Some(n.inode),
+            address: None,
+            container: n.containers.first().cloned(),
+        });
+    }
+    let mut names: Vec<&str> = t.docker.containers.iter().map(|c| c.name.as_str()).collect();
+    names.extend(t.namespaces.iter().filter(|n| !n.host && n.containers.is_empty()).map(|n| n.label.as_str()));
+    names.sort_unstable();
+    let known = if names.is_empty() { String::from("none here") } else { names.join(", ") };
+    Err(format!(
+        "no container, namespace or address called {spec:?} (containers and namespaces: {known}; or `host`, or an IP address)"
+    ))
+}
+
+/// What the firewall side of a path needs.
+pub struct Firewall<'a> {
+    pub rules: &'a Ruleset,
+    pub ip_forward: Option<bool>,
+    pub bridge_nf_call_iptables: Option<bool>,
+}
+
+impl<'a> From<&'a FirewallObs> for Firewall<'a> {
+    fn from(f: &'a FirewallObs) -> Self {
+        Firewall { rules: &f.ruleset, ip_forward: f.ip_forward, bridge_nf_call_iptables: f.bridge_nf_call_iptables }
+    }
+}
+
+struct Walker<'a> {
+    t: &'a Topology,
+    fw: Firewall<'a>,
+    report: PathReport,
+}
+
+/// Follow a first packet from `from` to `to` (`protocol` "icmp", "tcp" or "udp").
+pub fn path(t: &Topology, fw: Firewall, from: Place, to: Place, protocol: &str, port: Option<u16>) -> PathReport {
+    let report = PathReport {
+        from: from.clone(),
+        to: to.clone(),
+        protocol: protocol.into(),
+        port,
+        verdict: Reach::Unknown,
+        hops: Vec::new(),
+        reason: None,
+        walks: Vec::new(),
+        limits: vec![
+            "rules inside the containers' own namespaces are not evaluated".into(),
+            "replies are assumed allowed (Docker accepts RELATED,ESTABLISHED traffic)".into(),
+        ],
+    };
+    let mut w = Walker { t, fw, report };
+    w.run();
+    if !w.fw.rules.readable() {
+        w.report.limits.push("the firewall could not be read: no rules were evaluated".into());
+    }
+    w.report
+}
+
+impl Walker<'_> {
+    fn finish(&mut self, verdict: Reach, reason: Option<String>) {
+        self.report.verdict = verdict;
+        self.report.reason = reason;
+    }
+
+    fn hop(&mut self, ns: Option<u64>, iface: Option<&str>, text: String) {
+        self.report.hops.push(Hop { namespace: ns, interface: iface.map(str::to_string), text });
+    }
+
+    fn run(&mut self) {
+        let t = self.t;
+        let Some(src_ns) = self.report.from.namespace.and_then(|i| t.namespace(i)) else {
+            return self
+                .finish(Reach::Unknown, Some("netview follows paths that start in a namespace on this host".into()));
+        };
+        let Some(dst) = self.destination(src_ns) else {
+            return self
+                .finish(Reach::Unknown, Some(format!("{} has no address netview could aim at", self.report.to.label)));
+        };
+        self.report.to.address = Some(dst);
+        if route::is_local(src_ns, dst) {
+            self.hop(
+                Some(src_ns.inode),
+                Some("lo"),
+                format!("{dst} is {}'s own address: delivered over loopback", src_ns.label),
+            );
+            return self.finish(Reach::Reachable, None);
+        }
+        if src_ns.interfaces.iter().all(|i| i.name == "lo") {
+            return self.finish(
+                Reach::Blocked,
+                Some(format!("{} has only loopback (network mode none): nothing leaves it", src_ns.label)),
+            );
+        }
+        self.leave(src_ns, dst, 0);
+    }
+
+    /// Which address of the target to aim at: one on a network shared with the source if any.
+    fn destination(&self, src: &Namespace) -> Option<IpAddr> {
+        if let Some(a) = self.report.to.address {
+            return Some(a);
+        }
+        let dst_ns = self.t.namespace(self.report.to.namespace?)?;
+        let v4 = |n: &Namespace| -> Vec<(String, IpAddr)> {
+            n.interfaces
+                .iter()
+                .filter(|i| i.name != "lo")
+                .flat_map(|i| i.addresses.iter().map(move |a| (i.name.clone(), a)))
+                .filter_map(|(i, a)| Some((i, strip_prefix_len(a).parse::<IpAddr>().ok().filter(IpAddr::is_ipv4)?)))
+                .collect()
+        };
+        let candidates = v4(dst_ns);
+        if dst_ns.host {
+            // To "host" from a container: its gateway, the host's leg on the container's bridge.
+            if let Some(gw) = route::lookup(src, "0.0.0.0".parse().ok()?).and_then(|r| r.gateway) {
+                return Some(gw);
+            }
+            return candidates.first().map(|(_, a)| *a).or(Some(IpAddr::from([127, 0, 0, 1])));
+        }
+        let shared = candidates
+            .iter()
+            .find(|(_, a)| route::lookup(src, *a).is_some_and(|r| r.gateway.is_none() && r.destination != "default"));
+        shared.or(candidates.first()).map(|(_, a)| *a)
+    }
+
+    /// Leave namespace `ns` toward `dst`: route, then hand the packet to whoever holds the next hop.
+    fn leave(&mut self, ns: &Namespace, dst: IpAddr, depth: usize) {
+        if depth > 8 {
+            return self
+                .finish(Reach::Unknown, Some("the path is longer than netview follows (a routing loop?)".into()));
+        }
+        let Some(r) = route::lookup(ns, dst) else {
+            let why = if ns.routes.iter().all(|r| r.destination != "default") {
+                " and it has no default route (an --internal network gives none)"
+            } else {
+                ""
+            };
+            return self.finish(Reach::Blocked, Some(format!("{} has no route to {dst}{why}", ns.label)));
+        };
+        let Some(out) = r.iface.clone() else {
+            return self.finish(Reach::Unknown, Some(format!("{}'s route to {dst} names no interface", ns.label)));
+        };
+        let next_hop = r.gateway.unwrap_or(dst);
+        let via = r.gateway.map_or(String::new(), |g| format!(" via {g}"));
+        self.hop(Some(ns.inode), Some(&out), format!("{}: route {}{via} dev {out}", ns.label, r.destination));
+        if ns.host {
+            let p = self.packet(ns, None, Some(&out), dst);
+            if !self.walk_ok(Hook::Output, &p, "the host's OUTPUT rules")
+                || !self.walk_ok(Hook::Postrouting, &p, "POSTROUTING")
+            {
+                return;
+            }
+        }
+        self.emit(ns, &out, next_hop, dst, depth);
+    }
+
+    /// Send the packet out of `ns` through `out` toward `next_hop`.
+    fn emit(&mut self, ns: &Namespace, out: &str, next_hop: IpAddr, dst: IpAddr, depth: usize) {
+        let t = self.t;
+        let out = out.to_string();
+        let Some(iface) = ns.interface_named(&out) else { return self.finish(Reach::Unknown, None) };
+        match iface.kind.as_deref() {
+            Some("bridge") => {
+                let bridge = out.clone();
+                self.across_bridge(ns, &bridge, None, next_hop, dst, depth)
+            }
+            Some("veth") => {
+                let Some(peer) = iface.peer.clone() else {
+                    return self.finish(Reach::Unknown, Some(format!("the other end of {out} is not visible")));
+                };
+                let Some(peer_ns) = peer.namespace.and_then(|i| t.namespace(i)) else {
+                    return self.finish(
+                        Reach::Unknown,
+                        Some(format!("the other end of {out} is in a namespace netview cannot read")),
+                    );
+                };
+                let Some(peer_if) = peer_ns.interface(peer.ifindex) else { return self.finish(Reach::Unknown, None) };
+                self.hop(
+                    Some(peer_ns.inode),
+                    Some(&peer_if.name),
+                    format!("veth pair: {out} → {} ({})", peer_if.name, peer_ns.label),
+                );
+                match peer_if.master.clone() {
+                    Some(bridge) => self.across_bridge(peer_ns, &bridge, Some(&peer_if.name), next_hop, dst, depth),
+                    None => self.arrive(peer_ns, &peer_if.name, next_hop, dst, depth),
+                }
+            }
+            Some(kind) => self.finish(
+                Reach::Unknown,
+                Some(format!(
+                    "the path leaves {} through {out}, a {kind} device; netview follows veth pairs and bridges",
+                    ns.label
+                )),
+            ),
+            None => {
+                self.hop(Some(ns.inode), Some(&out), format!("leaves the host through {out}"));
+                self.finish(
+                    Reach::LeavesHost,
+                    Some(format!("{dst} is not on this host; beyond {out} is not visible from here")),
+                )
+            }
+        }
+    }
+
+    /// On bridge `bridge` (in namespace `ns`), entered from port `port` (None: from the host's own
+    /// stack): find who holds `next_hop`.
+    fn across_bridge(
+        &mut self,
+        ns: &Namespace,
+        bridge: &str,
+        port: Option<&str>,
+        next_hop: IpAddr,
+        dst: IpAddr,
+        depth: usize,
+    ) {
+        let t = self.t;
+        if port.is_some() {
+            self.hop(Some(ns.inode), Some(bridge), format!("bridge {bridge}"));
+        }
+        if ns.interface_named(bridge).is_some_and(|b| b.addresses.iter().any(|a| route::same_addr(a, next_hop))) {
+            // The bridge's own address: the packet goes up into this namespace's stack.
+            return self.arrive(ns, bridge, next_hop, dst, depth);
+        }
+        let ports =
+            ns.interfaces.iter().filter(|i| i.master.as_deref() == Some(bridge) && Some(i.name.as_str()) != port);
+        for p in ports {
+            let Some(peer) = &p.peer else { continue };
+            let Some(peer_ns) = peer.namespace.and_then(|i| t.namespace(i)) else { continue };
+            let Some(peer_if) = peer_ns.interface(peer.ifindex) else { continue };
+            if !peer_if.addresses.iter().any(|a| route::same_addr(a, next_hop)) {
+                continue;
+            }
+            if port.is_some() {
+                // Bridged between two ports: iptables sees it only through br_netfilter.
+                match self.fw.bridge_nf_call_iptables {
+                    Some(true) => {
+                        let src = self.source_addr();
+                        let pk = Packet {
+                            in_iface: Some(bridge.into()),
+                            out_iface: Some(bridge.into()),
+                            src,
+                            dst,
+                            protocol: self.report.protocol.clone(),
+                            sport: self.report.port.map(|_| 40000),
+                            dport: self.report.port,
+                            dst_local: false,
+                            src_local: false,
+                        };
+                        if !self.walk_ok(Hook::Forward, &pk, "FORWARD (bridged traffic, br_netfilter is on)") {
+                            return;
+                        }
+                    }
+                    _ => self.report.limits.push(format!(
+                        "traffic inside {bridge} does not meet iptables (bridge-nf-call-iptables is off or br_netfilter not loaded), so ICC rules cannot apply"
+                    )),
+                }
+            }
+            self.hop(
+                Some(ns.inode),
+                Some(&p.name),
+                format!("{bridge} port {} → veth pair → {} ({})", p.name, peer_if.name, peer_ns.label),
+            );
+            return self.arrive(peer_ns, &peer_if.name, next_hop, dst, depth);
+        }
+        let why = format!("nothing on {bridge} holds {next_hop}: ARP gets no answer");
+        self.finish(Reach::Blocked, Some(why))
+    }
+
+    /// The packet reached namespace `ns` on interface `iface`.
+    fn arrive(&mut self, ns: &Namespace, iface: &str, next_hop: IpAddr, dst: IpAddr, depth: usize) {
+        if ns.host && route::is_local(ns, dst) {
+            // A published port on the host: PREROUTING may point the packet at a container.
+            let p = self.packet(ns, Some(iface), None, dst);
+            let pre = walk::walk(self.fw.rules, Hook::Prerouting, &p, true);
+            if let Some((ip, port)) = pre.dnat.as_deref().and_then(walk::nat_target) {
+                let to = super::net::host_port(Some(&ip.to_string()), port.or(self.report.port).unwrap_or(0));
+                self.report.walks.push(pre);
+                self.hop(Some(ns.inode), Some(iface), format!("DNAT: {dst} → {to}"));
+                self.report.port = port.or(self.report.port);
+                return self.arrive(ns, iface, ip, ip, depth + 1);
+            }
+            if !self.walk_ok(Hook::Prerouting, &p, "PREROUTING")
+                || !self.walk_ok(Hook::Input, &p, "the host's INPUT rules")
+            {
+                return;
+            }
+            self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst}, the host itself"));
+            return self.finish(Reach::Reachable, None);
+        }
+        if route::is_local(ns, dst) {
+            self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst} in {}", ns.label));
+            return self.finish(Reach::Reachable, None);
+        }
+        if !route::is_local(ns, next_hop) && next_hop != dst {
+            return self.finish(Reach::Unknown, None);
+        }
+        // Routed onwards by this namespace.
+        if !ns.host {
+            self.report.limits.push(format!("{} forwards the packet; its own rules are not evaluated", ns.label));
+            return self.leave(ns, dst, depth + 1);
+        }
+        if self.fw.ip_forward == Some(false) {
+            return self
+                .finish(Reach::Blocked, Some("the host does not forward packets (net.ipv4.ip_forward = 0)".into()));
+        }
+        let Some(r) = route::lookup(ns, dst) else {
+            return self.finish(Reach::Blocked, Some(format!("the host has no route to {dst}")));
+        };
+        let out = r.iface.clone();
+        let mut p = self.packet(ns, Some(iface), out.as_deref(), dst);
+        if !self.walk_ok(Hook::Prerouting, &p, "PREROUTING") {
+            return;
+        }
+        p.dst_local = false;
+        if !self.walk_ok(Hook::Forward, &p, "FORWARD") || !self.walk_ok(Hook::Postrouting, &p, "POSTROUTING") {
+            return;
+        }
+        self.hop(
+            Some(ns.inode),
+            out.as_deref(),
+            format!("host routes {dst} {} dev {}", r.destination, out.as_deref().unwrap_or("?")),
+        );
+        let Some(out) = out else { return self.finish(Reach::Unknown, None) };
+        let next = r.gateway.unwrap_or(dst);
+        self.emit(ns, &out, next, dst, depth + 1)
+    }
+
+    fn source_addr(&self) -> IpAddr {
+        let t = self.t;
+        let ns = self.report.from.namespace.and_then(|i| t.namespace(i));
+        let dst = self.report.to.address.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        ns.and_then(|ns| {
+            let out = route::lookup(ns, dst)?.iface?;
+            let i = ns.interface_named(&out)?;
+            i.addresses
+                .iter()
+                .filter_map(|a| strip_prefix_len(a).parse::<IpAddr>().ok())
+                .find(|a| a.is_ipv4() == dst.is_ipv4())
+        })
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    fn packet(&self, ns: &Namespace, in_iface: Option<&str>, out_iface: Option<&str>, dst: IpAddr) -> Packet {
+        let src = self.source_addr();
+        Packet {
+            in_iface: in_iface.map(str::to_string),
+            out_iface: out_iface.map(str::to_string),
+            src,
+            dst,
+            protocol: self.report.protocol.clone(),
+            sport: self.report.port.map(|_| 40000),
+            dport: self.report.port,
+            dst_local: route::is_local(ns, dst),
+            src_local: route::is_local(ns, src),
+        }
+    }
+
+    /// Walk one hook; on a drop, finish the report as blocked by that rule.
+    fn walk_ok(&mut self, hook: Hook, p: &Packet, what: &str) -> bool {
+        let w = walk::walk(self.fw.rules, hook, p, true);
+        let dropped = w.verdict == Verdict::Drop;
+        let by = w.dropped_by.as_ref().map(|s| format!("{} {}: {}", s.at.table, s.at.chain, s.text));
+        for a in &w.assumed {
+            self.report.limits.push(format!("assumed not to match: {a}"));
+        }
+        if !w.steps.is_empty() || dropped {
+            self.report.walks.push(w);
+        }
+        if dropped {
+            let by = by.unwrap_or_default();
+            self.hop(None, None, format!("{what}: dropped by {by}"));
+            self.finish(Reach::Blocked, Some(format!("dropped in {what} by {by}")));
+        }
+        !dropped
+    }
+}

@@ -1,0 +1,110 @@
+//! Snapshot sections for the firewall: which rule sets were read, Docker's chains, and each
+//! published port with the rules that implement it and the walk of its first packet.
+
+use super::style::{Style, safe};
+use crate::model::firewall::{Counters, RuleRef, SourceStatus};
+use crate::model::ports::{PortMapping, PortWalk, RuleHit};
+use crate::model::walk::HookWalk;
+use crate::model::{FirewallView, Topology};
+
+pub fn sections(t: &Topology, style: Style, lines: &mut Vec<String>) {
+    let fw = &t.firewall;
+    lines.push(String::new());
+    lines.push(style.heading("FIREWALL"));
+    if fw.ruleset.sources.is_empty() {
+        lines.push("  not read (--no-firewall)".into());
+        return;
+    }
+    for s in &fw.ruleset.sources {
+        let status = match &s.status {
+            SourceStatus::Read(n) => format!("{n} rules"),
+            SourceStatus::Missing => "not installed".into(),
+            SourceStatus::Denied(why) | SourceStatus::Failed(why) => style.warn(&safe(why)),
+        };
+        lines.push(format!("  {:<16} {:<28} {status}", s.backend.as_str(), s.command.join(" ")));
+    }
+    lines.push(format!("  {:<16} {}", "forwarding", switches(fw)));
+    if !fw.docker_chains.is_empty() {
+        lines.push(format!("  {:<16} {}", "docker chains", fw.docker_chains.join(", ")));
+    }
+    ports(fw, style, lines);
+}
+
+fn switches(fw: &FirewallView) -> String {
+    let flag = |v: Option<bool>| match v {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    };
+    let bridged = match fw.bridge_nf_call_iptables {
+        Some(true) => "on: traffic inside a bridge meets iptables, so ICC=false works",
+        Some(false) => "off: traffic inside a bridge skips iptables",
+        None => "br_netfilter not loaded: traffic inside a bridge skips iptables",
+    };
+    format!("ip_forward {}; bridge-nf-call-iptables {bridged}", flag(fw.ip_forward))
+}
+
+fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
+    lines.push(String::new());
+    lines.push(style.heading("PUBLISHED PORTS"));
+    if fw.ports.is_empty() {
+        lines.push("  none (no running container publishes a port)".into());
+        return;
+    }
+    for m in &fw.ports {
+        lines.push(format!("  {}", headline(m)));
+        for (what, hits) in
+            [("DNAT", &m.dnat), ("forward", &m.forward), ("hairpin", &m.hairpin), ("masquerade", &m.masquerade)]
+        {
+            if hits.is_empty() && what == "DNAT" && m.notes.is_empty() {
+                lines.push(format!("    {what:<11} {}", style.warn("no DNAT rule found for this port")));
+            }
+            for h in hits {
+                lines.push(format!("    {what:<11} {}", rule_line(h)));
+            }
+        }
+        for n in &m.notes {
+            lines.push(format!("    {:<11} {}", "note", safe(n)));
+        }
+        let proxy = m.proxy_pid.map_or("no docker-proxy listens".to_string(), |p| format!("docker-proxy pid {p}"));
+        lines.push(format!("    {:<11} {proxy}", "proxy"));
+        for w in &m.walks {
+            lines.push(format!("    {}", walk_line(w)));
+        }
+    }
+}
+
+pub fn headline(m: &PortMapping) -> String {
+    let host = crate::model::net::host_port(m.host_ip.as_deref(), m.host_port);
+    let target = crate::model::net::host_port(m.container_ip.as_deref(), m.container_port);
+    let via = match (&m.network, &m.bridge) {
+        (Some(n), Some(b)) => format!(" (network {}, bridge {})", safe(n), safe(b)),
+        (Some(n), None) => format!(" (network {})", safe(n)),
+        _ => String::new(),
+    };
+    format!("{host}/{} → {} {target}{via}", m.protocol, safe(&m.container))
+}
+
+pub fn counters(c: Option<Counters>) -> String {
+    c.map_or(String::new(), |c| format!("  [{} pkts, {} B]", c.packets, c.bytes))
+}
+
+pub fn place(at: &RuleRef) -> String {
+    format!("{} {}", at.table, at.chain)
+}
+
+pub fn rule_line(h: &RuleHit) -> String {
+    format!("{}: {}{}", place(&h.at), safe(&h.text), counters(h.counters))
+}
+
+/// "from another host (→ 10.0.0.5:8080): PREROUTING DOCKER → DNAT; FORWARD DOCKER ACCEPT → reaches web"
+pub fn walk_line(w: &PortWalk) -> String {
+    let hooks: Vec<String> = w.hooks.iter().filter(|h| !h.steps.is_empty()).map(hook_summary).collect();
+    let path = if hooks.is_empty() { String::from("no rule matches") } else { hooks.join("; ") };
+    format!("from {} → {}: {path} ⇒ {}", w.from, w.destination, safe(&w.outcome))
+}
+
+pub fn hook_summary(h: &HookWalk) -> String {
+    let steps: Vec<String> = h.steps.iter().map(|s| format!("{} {}", s.at.chain, s.target.label())).collect();
+    format!("{} [{}]", h.hook.as_str(), steps.join(", "))
+}
