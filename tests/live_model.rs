@@ -163,39 +163,6 @@ impl World {
     }
 }
 
-fn run_d(args: &[&str]) {
-    let mut a = vec!["run", "-d"];
-    a.extend_from_slice(args);
-    must("docker", &a);
-}
-
-/// A /24 in 10.160.0.0/11 chosen from `seed`; the next one when Docker says it overlaps another
-/// network (ours, or anybody's on this host).
-fn create_network(name: &str, seed: usize, gateway: bool, extra: &[&str]) -> String {
-    for attempt in 0..64 {
-        let k = (seed.wrapping_mul(7) + attempt * 131) % 8192;
-        let subnet = format!("10.{}.{}.0/24", 160 + k / 256, k % 256);
-        let gw = gateway_254(&subnet);
-        let mut args = vec!["network", "create", "--subnet", &subnet];
-        if gateway {
-            args.extend(["--gateway", gw.as_str()]);
-        }
-        args.extend_from_slice(extra);
-        args.push(name);
-        match run("docker", &args) {
-            Ok(_) => return subnet,
-            Err(e) if e.contains("overlap") => continue,
-            Err(e) => panic!("{e}"),
-        }
-    }
-    panic!("no free /24 in 10.160.0.0/11 for {name}");
-}
-
-fn gateway_254(subnet: &str) -> String {
-    let net = subnet.split('/').next().unwrap_or("");
-    format!("{}.254", net.rsplit_once('.').map_or(net, |(a, _)| a))
-}
-
 /// A container on the default bridge publishing 127.0.0.1:<free port> -> 80; another port if
 /// that one was taken meanwhile.
 fn run_published(name: &str) -> u16 {
