@@ -95,7 +95,7 @@ fn published_ports_show_their_rules_and_counters_move() {
     let net = format!("{p}-net");
     create_network(&net, std::process::id() as usize, false, &[]);
     let web = format!("{p}-web");
-    let loopback = format!("127.0.0.1::80");
+    let loopback = "127.0.0.1::80";
     let on_veth = format!("{host_addr}::80");
     run_d(&[
         "--name",
