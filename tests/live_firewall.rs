@@ -103,7 +103,7 @@ fn published_ports_show_their_rules_and_counters_move() {
         "--network",
         &net,
         "-p",
-        &loopback,
+        loopback,
         "-p",
         &on_veth,
         IMAGE,
