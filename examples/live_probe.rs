@@ -73,6 +73,9 @@ async fn probe(duration: Duration, interval: Duration, watch: usize) {
                     let _ = control.send(Control::Watch(inodes));
                 }
             }
+            Update::Firewall { ruleset, .. } => {
+                println!("{:8.3}s firewall: {} rules", at(start), ruleset.rule_count());
+            }
             Update::Counters { samples, .. } => {
                 n.counters += 1;
                 n.samples += samples.len();

@@ -83,6 +83,7 @@ where
                 Cmd::Pause(p) => Control::Pause(p),
                 Cmd::SetInterval(d) => Control::SetInterval(d),
                 Cmd::Watch(ns) => Control::Watch(ns),
+                Cmd::WatchFirewall(on) => Control::WatchFirewall(on),
             };
             let _ = control.send(msg); // a stopped source only means no more updates
         }

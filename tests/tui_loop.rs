@@ -419,7 +419,7 @@ async fn filter_by_ip_then_by_mac() {
     drive(&mut t, &mut app, vec![key(KeyCode::Esc)]).await.result.unwrap();
     assert!(!app.quit);
     assert!(app.filter.is_empty());
-    assert!(screen(&t.backend().buffer()).contains("Topology (19 rows)"));
+    assert!(screen(&t.backend().buffer()).contains("Topology (20 rows)"));
 
     // By MAC, in capitals, with a typo fixed by Backspace.
     let mut steps = vec![ch('/')];
@@ -765,13 +765,13 @@ async fn resize_to_tiny_and_back() {
 async fn a_taller_terminal_shows_the_first_rows_again() {
     let mut t = terminal(80, 24);
     let mut app = new_app();
-    // 28 rows (the namespaces group open) in a 21-line tree: the last row selected scrolls it.
+    // 29 rows (the namespaces group open) in a 21-line tree: the last row selected scrolls it.
     let steps = vec![Up(full(observation(), 0)), ch('G'), key(KeyCode::Enter), ch('G'), Capture("scrolled")];
     let out = drive(&mut t, &mut app, steps).await;
     out.ok();
     assert!(!screen(out.capture("scrolled")).contains("host lab-host"));
-    assert_eq!(app.rows.len(), 28);
-    // 120×40 has 38 tree lines: all 28 rows fit.
+    assert_eq!(app.rows.len(), 29);
+    // 120×40 has 38 tree lines: all 29 rows fit.
     let out = drive(&mut t, &mut app, vec![Resize(120, 40), Capture("tall")]).await;
     out.ok();
     let tall = screen(out.capture("tall"));
@@ -799,10 +799,10 @@ async fn keys_work_while_the_terminal_is_too_small() {
 async fn clicks_on_the_tree_borders_select_nothing() {
     let mut t = terminal(80, 24);
     let mut app = new_app();
-    // 28 rows (the namespaces group open) in the 21 lines of an 80×24 tree; eth0 selected.
+    // 29 rows (the namespaces group open) in the 21 lines of an 80×24 tree; eth0 selected.
     let steps = vec![Up(full(observation(), 0)), ch('G'), key(KeyCode::Enter), ch('g'), ch('j')];
     drive(&mut t, &mut app, steps).await.ok();
-    assert_eq!((app.rows.len(), app.tree_offset), (28, 0));
+    assert_eq!((app.rows.len(), app.tree_offset), (29, 0));
     drive(&mut t, &mut app, vec![click(10, 0)]).await.ok();
     let top = selected_text(&app);
     app.selected = Some(host_if(2));

@@ -406,3 +406,138 @@ fn ipv6_published_port_is_bracketed() {
     let (_, lines) = screen_of(&mut app, 120, 40);
     assert!(lines.iter().any(|l| l.contains("[::]:8080 → 80/tcp")), "{lines:#?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Published ports and their rules
+
+fn web_8080() -> NodeId {
+    NodeId::PortMapping { protocol: "tcp".into(), host_ip: "0.0.0.0".into(), host_port: 8080 }
+}
+
+#[test]
+fn published_port_shows_its_rules_counters_and_walk() {
+    let mut app = full_app();
+    reveal(&mut app, NodeId::Group(netview::app::Group::Ports), web_8080());
+    let (_, lines) = screen_of(&mut app, 120, 40);
+    let text = lines.join("\n");
+    assert!(text.contains("0.0.0.0:8080/tcp  → web 172.17.0.2:80  DNAT 24 p"), "{text}");
+    assert!(text.contains("nat DOCKER"), "{text}");
+    insta::assert_snapshot!("ports_mapping_120x40", text);
+    let (_, lines) = screen_of(&mut app, 80, 24);
+    insta::assert_snapshot!("ports_mapping_80x24", lines.join("\n"));
+}
+
+#[test]
+fn published_port_rates_appear_after_a_second_read() {
+    use netview::live::Update;
+    let mut app = full_app();
+    reveal(&mut app, NodeId::Group(netview::app::Group::Ports), web_8080());
+    let mut obs = observation();
+    let t0 = base() + std::time::Duration::from_secs(10);
+    let bump = |obs: &mut netview::model::Observation, packets: u64| {
+        for t in &mut obs.firewall.ruleset.tables {
+            for c in &mut t.chains {
+                for r in &mut c.rules {
+                    if r.text.contains("--to-destination 172.17.0.2:80") {
+                        r.counters = Some(netview::model::firewall::Counters { packets, bytes: packets * 60 });
+                    }
+                }
+            }
+        }
+    };
+    bump(&mut obs, 24);
+    let first = Update::Firewall { ruleset: Box::new(obs.firewall.ruleset.clone()), sampled_at: t0 };
+    netview::app::update::on_update(&mut app, first, "10:00:00");
+    bump(&mut obs, 34);
+    let second = Update::Firewall {
+        ruleset: Box::new(obs.firewall.ruleset.clone()),
+        sampled_at: t0 + std::time::Duration::from_secs(2),
+    };
+    netview::app::update::on_update(&mut app, second, "10:00:02");
+    let (_, lines) = screen_of(&mut app, 120, 40);
+    let text = lines.join("\n");
+    assert!(text.contains("→ web 172.17.0.2:80  DNAT 34 p"), "the tree row follows the counter: {text}");
+    assert!(text.contains("▲ 5.0 pkt/s"), "10 packets in 2 s: {text}");
+}
+
+#[test]
+fn firewall_group_says_what_was_read() {
+    let mut app = full_app();
+    select(&mut app, NodeId::Group(netview::app::Group::Ports));
+    let (_, lines) = screen_of(&mut app, 120, 40);
+    let text = lines.join("\n");
+    assert!(text.contains("  iptables-nft     iptables-nft-save -c: 34 rules"), "{text}");
+    let theme = netview::ui::theme::theme(ThemeName::Default);
+    let details: Vec<String> =
+        netview::ui::details::lines(&app.topology, &NodeId::Group(netview::app::Group::Ports), &theme)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+    assert!(details.iter().any(|l| l == "  filter DOCKER-ISOLATION-STAGE-2"), "{details:#?}");
+    assert!(details.iter().any(|l| l.contains("on: traffic inside one bridge meets iptables")), "{details:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+
+/// The host veth each container sits behind, to open in the tree.
+fn port_of(name: &str) -> NodeId {
+    host_if(match name {
+        "web" | "web-logs" => 8,
+        "shop-api" => 12,
+        "shop-db" => 16,
+        other => panic!("no port for {other}"),
+    })
+}
+
+fn path_between(app: &mut App, from: &str, to: &str) -> netview::model::reach::PathReport {
+    if app.path_open {
+        type_keys(app, [key(KeyCode::Esc)]);
+    }
+    reveal(app, port_of(from), container_id(from));
+    netview::app::path::mark(app);
+    assert_eq!(app.path_from, Some(container_id(from)));
+    reveal(app, port_of(to), container_id(to));
+    netview::app::path::mark(app);
+    app.path.clone().expect("a path report")
+}
+
+#[test]
+fn path_overlay_names_the_isolation_rule() {
+    use netview::model::reach::Reach;
+    let mut app = full_app();
+    let r = path_between(&mut app, "web", "shop-db");
+    assert_eq!(r.verdict, Reach::Blocked, "{r:#?}");
+    assert!(
+        r.reason.as_deref().unwrap_or("").contains("-A DOCKER-ISOLATION-STAGE-2 -o br-9b2e6f0a4c7d -j DROP"),
+        "{r:#?}"
+    );
+    assert!(app.path_open);
+    assert!(app.path_nodes.contains(&host_if(8)), "web's host veth is on the path: {:?}", app.path_nodes);
+    let (terminal, _) = screen_of(&mut app, 120, 40);
+    insta::assert_snapshot!("path_blocked_120x40", terminal.backend());
+    // Esc closes the overlay and the hops stay marked in the tree; a second Esc clears them.
+    type_keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(!app.path_open && app.path.is_some());
+    let (_, lines) = screen_of(&mut app, 120, 40);
+    assert!(lines.iter().any(|l| l.contains("vethd329e53 ◆path")), "{lines:#?}");
+    type_keys(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.path.is_none() && !app.quit);
+}
+
+#[test]
+fn paths_on_a_shared_network_and_inside_a_shared_namespace() {
+    use netview::model::reach::Reach;
+    let mut app = full_app();
+    let r = path_between(&mut app, "shop-api", "shop-db");
+    assert_eq!(
+        (r.verdict, r.to.address.map(|a| a.to_string())),
+        (Reach::Reachable, Some("172.19.0.3".into())),
+        "{r:#?}"
+    );
+    // The walk went through FORWARD (br_netfilter is on) and met no drop.
+    assert!(r.hops.iter().any(|h| h.text.contains("br-9b2e6f0a4c7d")), "{r:#?}");
+    let r = path_between(&mut app, "web", "web-logs");
+    assert_eq!(r.verdict, Reach::Reachable, "{r:#?}");
+    assert!(r.hops[0].text.contains("loopback"), "{r:#?}");
+}

@@ -1,6 +1,7 @@
 //! The TUI's state and how it changes (TEA style): `App` is the state, `update` turns input and
 //! live updates into state changes and commands, and `ui::view` draws a frame from it.
 
+pub mod path;
 pub mod tree;
 pub mod update;
 
@@ -53,6 +54,8 @@ pub enum Cmd {
     SetInterval(Duration),
     /// Namespaces whose counters the selected object needs.
     Watch(Vec<u64>),
+    /// Whether the selected object shows rule counters that should move every tick.
+    WatchFirewall(bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +105,18 @@ pub struct App {
     /// The whole concept card is open over the screen.
     pub card: bool,
     pub card_scroll: u16,
+    /// Packets per second through each firewall rule.
+    pub rule_rates: crate::model::rule_rates::RuleRates,
+    /// The object marked with `m` as the start of a path.
+    pub path_from: Option<NodeId>,
+    /// The last path asked for, shown over the screen while `path_open`, its hops highlighted.
+    pub path: Option<crate::model::reach::PathReport>,
+    pub path_open: bool,
+    /// Tree rows on the path, highlighted.
+    pub path_nodes: HashSet<NodeId>,
+    /// A one-line hint about the path, for the status line.
+    pub path_note: Option<String>,
+    pub path_scroll: u16,
 }
 
 impl App {
@@ -132,6 +147,13 @@ impl App {
             lang: crate::explain::Lang::En,
             card: false,
             card_scroll: 0,
+            rule_rates: Default::default(),
+            path_from: None,
+            path: None,
+            path_open: false,
+            path_nodes: HashSet::new(),
+            path_note: None,
+            path_scroll: 0,
         }
     }
 

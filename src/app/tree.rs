@@ -1,6 +1,7 @@
 //! The topology tree as rows: host → NICs and bridges → ports → who is behind each port, then
 //! explained groups. Pure: built from the topology, the expanded set and the filter.
 
+use crate::model::ports::PortMapping;
 use crate::model::{Container, Interface, Namespace, NsKind, Topology};
 use std::collections::HashSet;
 
@@ -9,10 +10,19 @@ use std::collections::HashSet;
 pub enum NodeId {
     Host,
     Group(Group),
-    Interface { ns: u64, ifindex: u32 },
+    Interface {
+        ns: u64,
+        ifindex: u32,
+    },
     Namespace(u64),
     Container(String),
     Network(String),
+    /// A published port: (protocol, host address as Docker lists it, host port).
+    PortMapping {
+        protocol: String,
+        host_ip: String,
+        host_port: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,6 +30,7 @@ pub enum Group {
     LoosePairs,
     OtherInterfaces,
     Networks,
+    Ports,
     HostMode,
     NoneMode,
     Shared,
@@ -33,6 +44,7 @@ impl Group {
             Group::LoosePairs => "veth pairs not on a bridge",
             Group::OtherInterfaces => "other interfaces",
             Group::Networks => "Docker networks",
+            Group::Ports => "published ports & NAT",
             Group::HostMode => "host network (no namespace of their own)",
             Group::NoneMode => "no network (only lo)",
             Group::Shared => "shared namespaces (container: mode)",
@@ -54,6 +66,7 @@ pub enum RowKind {
     Container,
     Namespace,
     Network,
+    Mapping,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -244,6 +257,10 @@ fn nodes(t: &Topology) -> Vec<Node> {
             .collect();
         roots.push(group(Group::Networks, nets));
     }
+    if !t.firewall.ports.is_empty() {
+        let ports = t.firewall.ports.iter().map(mapping_node).collect();
+        roots.push(group(Group::Ports, ports));
+    }
     let running = |c: &&Container| c.state == "running";
     let by = |pred: &dyn Fn(&Container) -> bool| -> Vec<Node> {
         t.docker.containers.iter().filter(running).filter(|c| pred(c)).map(container_node).collect()
@@ -263,6 +280,33 @@ fn nodes(t: &Topology) -> Vec<Node> {
         roots.push(group(Group::Namespaces, namespaces));
     }
     roots
+}
+
+pub fn mapping_id(m: &PortMapping) -> NodeId {
+    NodeId::PortMapping {
+        protocol: m.protocol.clone(),
+        host_ip: m.host_ip.clone().unwrap_or_default(),
+        host_port: m.host_port,
+    }
+}
+
+fn mapping_node(m: &PortMapping) -> Node {
+    let host = crate::model::net::host_port(m.host_ip.as_deref(), m.host_port);
+    let target = crate::model::net::host_port(m.container_ip.as_deref(), m.container_port);
+    let dnat: u64 = m.dnat.iter().filter_map(|h| h.counters).map(|c| c.packets).sum();
+    let how = match (m.dnat.is_empty(), m.proxy_pid) {
+        (false, _) => format!("DNAT {dnat} pkts"),
+        (true, Some(_)) => "docker-proxy".to_string(),
+        (true, None) => "no rule".to_string(),
+    };
+    node(
+        mapping_id(m),
+        RowKind::Mapping,
+        format!("{host}/{}", m.protocol),
+        format!("→ {} {target}  {how}", m.container),
+        format!("{} {target} {}", m.container, m.network.as_deref().unwrap_or("")),
+        vec![],
+    )
 }
 
 fn namespace_node(ns: &Namespace) -> Node {

@@ -16,10 +16,24 @@ pub fn on_update(app: &mut App, update: Update, clock: &str) -> Vec<Cmd> {
                 .iter()
                 .flat_map(|n| n.links.iter().filter_map(move |l| Some(((n.id.inode, l.ifindex), l.stats?))))
                 .collect();
+            app.rule_rates.ingest(&observation.firewall.ruleset, sampled_at);
             app.set_observation(&observation, sampled_at);
             app.rates.ingest(samples, sampled_at);
             app.last_update = Some(clock.to_string());
-            vec![watch(app)]
+            vec![watch(app), Cmd::WatchFirewall(watch_firewall(app))]
+        }
+        Update::Firewall { ruleset, sampled_at } => {
+            app.rule_rates.ingest(&ruleset, sampled_at);
+            let fw = &app.topology.firewall;
+            let obs = crate::model::FirewallObs {
+                ruleset: *ruleset,
+                proxies: fw.proxies.clone(),
+                ip_forward: fw.ip_forward,
+                bridge_nf_call_iptables: fw.bridge_nf_call_iptables,
+            };
+            app.topology.firewall = crate::model::build::firewall_view(&app.topology, &obs);
+            app.refresh_rows();
+            vec![]
         }
         Update::Counters { samples, sampled_at } => {
             app.rates.ingest(samples, sampled_at);
@@ -46,6 +60,18 @@ pub fn watch(app: &App) -> Cmd {
     };
     ns.retain(|i| t.host_namespace().is_none_or(|h| h.inode != *i));
     Cmd::Watch(ns)
+}
+
+/// Rule counters are re-read every tick only while something on screen shows them.
+pub fn watch_firewall(app: &App) -> bool {
+    let t = &app.topology;
+    match &app.selected {
+        Some(NodeId::PortMapping { .. }) | Some(NodeId::Group(super::Group::Ports)) => true,
+        Some(NodeId::Container(id)) => {
+            t.docker.containers.iter().any(|c| &c.id == id && t.firewall.ports.iter().any(|m| m.container == c.name))
+        }
+        _ => false,
+    }
 }
 
 pub fn on_event(app: &mut App, event: Event, now: Instant) -> Vec<Cmd> {
@@ -101,6 +127,19 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         return vec![];
     }
+    if app.path_open {
+        match k.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('m') => app.path_open = false,
+            KeyCode::Up | KeyCode::Char('k') => app.path_scroll = add(app.path_scroll, -1),
+            KeyCode::Down | KeyCode::Char('j') => app.path_scroll = add(app.path_scroll, 1),
+            KeyCode::Char('q') => {
+                app.quit = true;
+                return vec![Cmd::Quit];
+            }
+            _ => {}
+        }
+        return vec![];
+    }
     if app.help {
         // Any key closes the help; q still quits.
         app.help = false;
@@ -117,6 +156,15 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         KeyCode::Esc if !app.filter.is_empty() => {
             app.filter.clear();
             app.refresh_rows();
+            vec![]
+        }
+        KeyCode::Esc if app.path.is_some() || app.path_from.is_some() => {
+            super::path::clear(app);
+            vec![]
+        }
+        KeyCode::Char('m') => {
+            super::path::mark(app);
+            app.path_scroll = 0;
             vec![]
         }
         KeyCode::Esc => {
@@ -176,6 +224,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         app.details_scroll = 0;
         app.explain_scroll = 0;
         cmds.push(watch(app));
+        cmds.push(Cmd::WatchFirewall(watch_firewall(app)));
     }
     cmds
 }

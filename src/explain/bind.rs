@@ -225,8 +225,47 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
             v.insert("members", count(lang, n.containers.len(), "container", "컨테이너"));
             Some(("docker-network", v))
         }
+        NodeId::PortMapping { .. } => {
+            let m = t.firewall.ports.iter().find(|m| &crate::app::tree::mapping_id(m) == id)?;
+            v.insert("mapping", crate::output::firewall::headline(m));
+            let how = match (m.dnat.first(), m.proxy_pid, ko) {
+                (Some(d), _, false) => format!(
+                    "the {} chain of the {} table rewrites its destination (DNAT), which has matched {} packets so far{}",
+                    d.at.chain,
+                    d.at.table,
+                    d.counters.map_or(0, |c| c.packets),
+                    if m.proxy_pid.is_some() {
+                        "; docker-proxy serves what NAT does not see, like the host's own 127.0.0.1"
+                    } else {
+                        ""
+                    }
+                ),
+                (Some(d), _, true) => format!(
+                    "{} 테이블의 {} 체인이 목적지를 바꾸며(DNAT), 지금까지 패킷 {}개가 맞았습니다{}",
+                    d.at.table,
+                    d.at.chain,
+                    d.counters.map_or(0, |c| c.packets),
+                    if m.proxy_pid.is_some() {
+                        ". NAT가 못 보는 호스트 자신의 127.0.0.1 같은 연결은 docker-proxy가 맡습니다"
+                    } else {
+                        ""
+                    }
+                ),
+                (None, Some(pid), false) => format!(
+                    "no DNAT rule carries it: docker-proxy (pid {pid}) accepts the connections and forwards them"
+                ),
+                (None, Some(pid), true) => {
+                    format!("DNAT 규칙이 없어 docker-proxy(pid {pid})가 연결을 받아 넘겨 줍니다")
+                }
+                (None, None, false) => "neither a DNAT rule nor docker-proxy was found for it".into(),
+                (None, None, true) => "DNAT 규칙도 docker-proxy도 찾지 못했습니다".into(),
+            };
+            v.insert("how", how);
+            Some(("port-publishing", v))
+        }
         NodeId::Group(g) => Some((
             match g {
+                Group::Ports => "docker-firewall",
                 Group::LoosePairs => "veth-pair",
                 Group::OtherInterfaces => "host-nic",
                 Group::Networks => "docker-network",

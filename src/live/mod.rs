@@ -25,6 +25,8 @@ pub enum Update {
     Full { observation: Box<Observation>, sampled_at: Instant, reason: String },
     /// Counters of the host namespace and the watched namespaces, sampled at one instant.
     Counters { samples: Vec<(IfKey, Stats)>, sampled_at: Instant },
+    /// Firewall rules re-read on a tick, for rule counters that move (only while watched).
+    Firewall { ruleset: Box<crate::model::firewall::Ruleset>, sampled_at: Instant },
     /// Docker came or went, with the reason when it went.
     Docker { available: bool, error: Option<String> },
 }
@@ -40,5 +42,7 @@ pub enum Control {
     Pause(bool),
     /// Namespaces (by inode) whose counters are wanted each tick besides the host's.
     Watch(Vec<u64>),
+    /// Re-read the firewall rules every tick (true) or only with full reads (false).
+    WatchFirewall(bool),
     Quit,
 }

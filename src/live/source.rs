@@ -21,6 +21,9 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(10);
 const UPDATE_QUEUE: usize = 32;
 const SIGNAL_QUEUE: usize = 64;
 
+/// A firewall read on a tick that takes longer than this is abandoned; the next tick tries again.
+const FIREWALL_TICK_TIMEOUT: Duration = Duration::from_secs(2);
+
 pub fn clamp_interval(d: Duration) -> Duration {
     d.clamp(MIN_INTERVAL, MAX_INTERVAL)
 }
@@ -80,6 +83,8 @@ struct State {
     full: Option<(JoinHandle<Observation>, String, Instant)>,
     sampling: Option<JoinHandle<(Sampler, Sample)>>,
     sampler: Option<Sampler>,
+    watch_firewall: bool,
+    firewall: Option<JoinHandle<(crate::model::firewall::Ruleset, Instant)>>,
 }
 
 async fn join<T>(h: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
@@ -132,6 +137,8 @@ async fn run(
         full: None,
         sampling: None,
         sampler: Some(Sampler::default()),
+        watch_firewall: false,
+        firewall: None,
     };
     s.debouncer.urgent(now, Trigger::Start);
 
@@ -179,6 +186,17 @@ async fn run(
                     Err(_) => s.debouncer.event(Instant::now(), Trigger::Resync),
                 }
             }
+            r = join(&mut s.firewall) => {
+                s.firewall = None;
+                if let Ok((ruleset, sampled_at)) = r
+                    && !s.paused
+                {
+                    let update = Update::Firewall { ruleset: Box::new(ruleset), sampled_at };
+                    if let Err(mpsc::error::TrySendError::Closed(_)) = updates.try_send(update) {
+                        break;
+                    }
+                }
+            }
             r = join(&mut s.sampling) => {
                 s.sampling = None;
                 match r {
@@ -204,6 +222,9 @@ async fn run(
     if let Some((h, _, _)) = s.full.take() {
         h.abort();
     }
+    if let Some(h) = s.firewall.take() {
+        h.abort();
+    }
 }
 
 /// One full read off the async workers. `collect()`'s future is not `Send` as the compiler sees
@@ -224,6 +245,12 @@ fn start_sample(s: &mut State, now: Instant) {
         let sample = sampler.sample(host, &watched, threads);
         (sampler, sample)
     }));
+    if s.watch_firewall && s.opts.firewall && s.firewall.is_none() {
+        s.firewall = Some(tokio::spawn(async move {
+            let rules = collect::firewall::read_rules(FIREWALL_TICK_TIMEOUT).await;
+            (rules, now)
+        }));
+    }
     s.last_tick = Some(now);
     // Keep the beat; after a long stall (a slow sample, a pause) start again from now.
     s.next_tick = (s.next_tick + s.interval).max(now);
@@ -249,6 +276,7 @@ fn handle_control(s: &mut State, c: Control) {
             inodes.retain(|&i| i != s.known.host.inode);
             s.watched = inodes;
         }
+        Control::WatchFirewall(on) => s.watch_firewall = on,
         Control::Quit => {}
     }
 }

@@ -10,6 +10,7 @@ pub mod ports;
 pub mod rates;
 pub mod reach;
 pub mod route;
+pub mod rule_rates;
 pub mod topology;
 pub mod walk;
 

@@ -126,6 +126,12 @@ impl<'a> From<&'a FirewallObs> for Firewall<'a> {
     }
 }
 
+impl<'a> From<&'a super::topology::FirewallView> for Firewall<'a> {
+    fn from(f: &'a super::topology::FirewallView) -> Self {
+        Firewall { rules: &f.ruleset, ip_forward: f.ip_forward, bridge_nf_call_iptables: f.bridge_nf_call_iptables }
+    }
+}
+
 struct Walker<'a> {
     t: &'a Topology,
     fw: Firewall<'a>,

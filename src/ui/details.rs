@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     let block = pane_block(app, t, Pane::Details, "Details");
     let lines = match &app.selected {
-        Some(id) => lines(&app.topology, id, t),
+        Some(id) => lines_with_rates(&app.topology, id, t, Some(&app.rule_rates)),
         None => vec![Line::styled("select an object in the tree", t.dim)],
     };
     frame.render_widget(
@@ -21,25 +21,26 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
-struct Out<'t> {
-    lines: Vec<Line<'static>>,
-    t: &'t Theme,
+pub(super) struct Out<'t> {
+    pub(super) lines: Vec<Line<'static>>,
+    pub(super) t: &'t Theme,
+    pub(super) rule_rates: Option<&'t crate::model::rule_rates::RuleRates>,
 }
 
 impl Out<'_> {
-    fn head(&mut self, s: impl Into<String>) {
+    pub(super) fn head(&mut self, s: impl Into<String>) {
         self.lines.push(Line::styled(s.into(), self.t.title));
     }
-    fn kv(&mut self, k: &str, v: impl Into<String>) {
+    pub(super) fn kv(&mut self, k: &str, v: impl Into<String>) {
         self.lines.push(Line::from(vec![Span::styled(format!("{k:<11}"), self.t.dim), Span::raw(v.into())]));
     }
-    fn text(&mut self, s: impl Into<String>) {
+    pub(super) fn text(&mut self, s: impl Into<String>) {
         self.lines.push(Line::raw(s.into()));
     }
-    fn cmd(&mut self, c: impl Into<String>) {
+    pub(super) fn cmd(&mut self, c: impl Into<String>) {
         self.lines.push(Line::from(vec![Span::styled("$ ", self.t.dim), Span::styled(c.into(), self.t.command)]));
     }
-    fn blank(&mut self) {
+    pub(super) fn blank(&mut self) {
         self.lines.push(Line::raw(""));
     }
 }
@@ -63,10 +64,20 @@ pub fn in_ns(ns: &Namespace, command: &str) -> String {
 }
 
 pub fn lines(t: &Topology, id: &NodeId, theme: &Theme) -> Vec<Line<'static>> {
-    let mut o = Out { lines: Vec::new(), t: theme };
+    lines_with_rates(t, id, theme, None)
+}
+
+/// The details, with packets per second next to rule counters once two reads were seen.
+pub fn lines_with_rates(
+    t: &Topology,
+    id: &NodeId,
+    theme: &Theme,
+    rule_rates: Option<&crate::model::rule_rates::RuleRates>,
+) -> Vec<Line<'static>> {
+    let mut o = Out { lines: Vec::new(), t: theme, rule_rates };
     match id {
         NodeId::Host => host(t, &mut o),
-        NodeId::Group(g) => group(*g, &mut o),
+        NodeId::Group(g) => group(t, *g, &mut o),
         NodeId::Interface { ns, ifindex } => {
             if let Some(n) = t.namespace(*ns)
                 && let Some(i) = n.interface(*ifindex)
@@ -87,6 +98,10 @@ pub fn lines(t: &Topology, id: &NodeId, theme: &Theme) -> Vec<Line<'static>> {
         NodeId::Network(nid) => match t.docker.networks.iter().find(|n| &n.id == nid) {
             Some(n) => network(t, n, &mut o),
             None => o.text("this network is gone"),
+        },
+        NodeId::PortMapping { .. } => match t.firewall.ports.iter().find(|m| &crate::app::tree::mapping_id(m) == id) {
+            Some(m) => super::details_ports::mapping(t, m, &mut o),
+            None => o.text("this published port is gone"),
         },
     }
     o.lines
@@ -111,7 +126,10 @@ fn host(t: &Topology, o: &mut Out) {
     o.cmd("docker network ls");
 }
 
-fn group(g: Group, o: &mut Out) {
+fn group(t: &Topology, g: Group, o: &mut Out) {
+    if g == Group::Ports {
+        return super::details_ports::firewall(t, o);
+    }
     o.head(g.title());
     let (text, cmd) = match g {
         Group::LoosePairs => (
@@ -137,6 +155,7 @@ fn group(g: Group, o: &mut Out) {
             "containers that are not running have no namespace and no interfaces.",
             "docker ps -a --filter status=exited",
         ),
+        Group::Ports => ("", ""),
         Group::Namespaces => (
             "every network namespace netview found: named (ip netns), Docker's, and those held only by a process.",
             "ip netns list; ls /run/docker/netns",
@@ -286,12 +305,21 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
         o.head("published ports");
         for p in &c.ports {
             match p.host_port {
-                Some(hp) => o.text(format!(
-                    "  {} → {}/{}",
-                    crate::model::net::host_port(p.host_ip.as_deref(), hp),
-                    p.container_port,
-                    p.protocol
-                )),
+                Some(hp) => {
+                    let mapping = t.firewall.ports.iter().find(|m| {
+                        m.container == c.name
+                            && m.host_port == hp
+                            && m.protocol == p.protocol
+                            && m.host_ip.as_deref() == p.host_ip.as_deref().filter(|i| !i.is_empty())
+                    });
+                    let how = mapping.map_or(String::new(), |m| super::details_ports::summary(m, o));
+                    o.text(format!(
+                        "  {} → {}/{}{how}",
+                        crate::model::net::host_port(p.host_ip.as_deref(), hp),
+                        p.container_port,
+                        p.protocol
+                    ));
+                }
                 None => o.text(format!("  {}/{} (exposed, not published)", p.container_port, p.protocol)),
             }
         }

@@ -17,6 +17,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("p", "pause / resume live updates"),
     ("+  -", "slower / faster refresh"),
     ("e", "the whole concept card of the selection (e or Esc closes)"),
+    ("m", "path: mark where from, then m on where to (Esc clears)"),
     ("?", "this help (any key closes it)"),
     ("q  Esc  Ctrl-C", "quit"),
     ("mouse", "click selects, wheel scrolls"),

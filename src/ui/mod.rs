@@ -2,9 +2,11 @@
 
 pub mod counters;
 pub mod details;
+mod details_ports;
 pub mod explain;
 pub mod help;
 pub mod layout;
+pub mod path;
 pub mod status;
 pub mod theme;
 pub mod tree;
@@ -38,6 +40,9 @@ pub fn view(app: &App, frame: &mut Frame) {
     status::render(app, &t, frame, areas.status);
     if app.card {
         explain::render_card(app, &t, frame, area);
+    }
+    if app.path_open {
+        path::render(app, &t, frame, area);
     }
     if app.help {
         help::render(&t, frame, area);

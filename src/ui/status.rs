@@ -48,6 +48,10 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         Span::styled("q", t.key),
         Span::raw(" quit"),
     ]);
+    if let Some(note) = &app.path_note {
+        rest.push(sep());
+        rest.push(Span::styled(note.clone(), t.key));
+    }
     // A container is both a container and a namespace in the tree: name it once.
     let removed: std::collections::BTreeSet<&str> =
         app.changes.values().filter(|(c, _, _)| *c == Change::Removed).map(|(_, label, _)| label.as_str()).collect();

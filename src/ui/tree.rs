@@ -50,11 +50,19 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
             Some(Change::Added) => t.added,
             _ => kind_style(t, row.kind),
         };
+        let on_path = app.path_nodes.contains(&row.id);
+        let name_style = if on_path { t.key } else { name_style };
         let mut spans = vec![
             Span::raw("  ".repeat(usize::from(row.depth))),
             Span::styled(marker, t.dim),
             Span::styled(row.text.clone(), name_style),
         ];
+        if on_path {
+            spans.push(Span::styled(" ◆path", t.key));
+        }
+        if app.path_from.as_ref() == Some(&row.id) {
+            spans.push(Span::styled(" ◆from", t.key));
+        }
         if change == Some(Change::Added) {
             spans.push(Span::styled(" +new", t.added));
         }
