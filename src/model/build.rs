@@ -88,6 +88,7 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
         bridge_nf_call_iptables: fw.bridge_nf_call_iptables,
         docker_chains,
         ports: super::ports::mappings(t, rules, &fw.proxies),
+        kube_services: super::kube::services(rules),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct FirewallView {
     /// their names differ across Engine versions, so they are discovered, not assumed.
     pub docker_chains: Vec<String>,
     pub ports: Vec<super::ports::PortMapping>,
+    /// Kubernetes Services as kube-proxy's rules (iptables mode) implement them on this node.
+    #[serde(default)]
+    pub kube_services: Vec<super::kube::KubeService>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

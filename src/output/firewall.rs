@@ -28,6 +28,45 @@ pub fn sections(t: &Topology, style: Style, lines: &mut Vec<String>) {
         lines.push(format!("  {:<16} {}", "docker chains", fw.docker_chains.join(", ")));
     }
     ports(fw, style, lines);
+    kube(fw, style, lines);
+}
+
+/// Services read back from kube-proxy's chains; nothing at all on a host without them.
+fn kube(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
+    if fw.kube_services.is_empty() {
+        return;
+    }
+    lines.push(String::new());
+    lines.push(style.heading("KUBERNETES SERVICES (from kube-proxy's rules)"));
+    for s in &fw.kube_services {
+        let port = s.port_name.as_deref().map_or(String::new(), |p| format!(":{p}"));
+        let mut front = Vec::new();
+        if let (Some(ip), Some(p)) = (&s.cluster_ip, s.port) {
+            front.push(format!("ClusterIP {}", crate::model::net::host_port(Some(ip), p)));
+        }
+        for n in &s.node_ports {
+            front.push(format!("NodePort {n}"));
+        }
+        for ip in s.external_ips.iter().chain(&s.load_balancer_ips) {
+            front.push(format!("external {ip}"));
+        }
+        lines.push(format!("  {}/{}{port} {} {}", safe(&s.namespace), safe(&s.name), s.protocol, front.join(", ")));
+        if s.endpoints.is_empty() {
+            lines.push("    no endpoints".into());
+        }
+        for e in &s.endpoints {
+            let share = e.probability.as_deref().map_or(String::new(), |p| format!("  p={p}"));
+            let local = if e.local == Some(true) { "  (local)" } else { "" };
+            lines.push(format!(
+                "    → {}{share}{local}{}",
+                crate::model::net::host_port(Some(&e.address), e.port),
+                counters(e.counters)
+            ));
+        }
+        for n in &s.notes {
+            lines.push(format!("    note: {}", safe(n)));
+        }
+    }
 }
 
 fn switches(fw: &FirewallView) -> String {

@@ -124,6 +124,25 @@ pub fn firewall(t: &Topology, o: &mut Out) {
             o.text(format!("  {c}"));
         }
     }
+    if !fw.kube_services.is_empty() {
+        o.blank();
+        o.head(format!("Kubernetes Services from kube-proxy's rules ({})", fw.kube_services.len()));
+        for k in &fw.kube_services {
+            let front = match (&k.cluster_ip, k.port) {
+                (Some(ip), Some(p)) => crate::model::net::host_port(Some(ip), p),
+                _ => "-".into(),
+            };
+            let node_ports: Vec<String> = k.node_ports.iter().map(|p| format!("NodePort {p}")).collect();
+            o.text(format!(
+                "  {}/{} {} {front} {}  → {} endpoints",
+                k.namespace,
+                k.name,
+                k.protocol,
+                node_ports.join(" "),
+                k.endpoints.len()
+            ));
+        }
+    }
     o.blank();
     o.cmd("iptables -V");
     o.cmd("sudo iptables-save -c");
