@@ -24,6 +24,9 @@ down() {
 
 up() {
   local nnet=${1:-20} per=${2:-5} nns=${3:-1000} i j k b
+  # PUBLISH=1: every container publishes its port 80 on a free 127.0.0.1 port (a DNAT rule each).
+  PUBLISH_ARGS=""
+  [ "${PUBLISH:-0}" = 1 ] && PUBLISH_ARGS="-p 127.0.0.1::80"
   if [ "$nnet" -gt 254 ] || [ "$nns" -gt 65000 ]; then
     echo "lab.sh: at most 254 networks and 65000 namespaces" >&2; exit 2
   fi
@@ -36,7 +39,7 @@ up() {
     # docker run is mostly waiting on the engine, so a few at once go faster.
     # shellcheck disable=SC2016 # $0 and $1 belong to the inner sh
     for i in $(seq "$nnet"); do for j in $(seq "$per"); do echo "nvbench-c$i-$j nvbench-net$i"; done; done |
-      xargs -n 2 -P 4 sh -c 'docker run -d --label netview.bench=1 --name "$0" --network "$1" '"$IMAGE"' >/dev/null'
+      xargs -n 2 -P 4 sh -c 'docker run -d --label netview.bench=1 --name "$0" --network "$1" '"$PUBLISH_ARGS"' '"$IMAGE"' >/dev/null'
   fi
   # One ip process for all bridges, namespaces and veths; only addresses need one per namespace.
   local nbr=$(( (nns + 99) / 100 ))
