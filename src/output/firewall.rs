@@ -17,6 +17,9 @@ pub fn sections(t: &Topology, style: Style, lines: &mut Vec<String>) {
     }
     for s in &fw.ruleset.sources {
         let status = match &s.status {
+            SourceStatus::Read(n) if s.backend == crate::model::firewall::Backend::Nftables => {
+                format!("{n} rules in native nftables tables")
+            }
             SourceStatus::Read(n) => format!("{n} rules"),
             SourceStatus::Missing => "not installed".into(),
             SourceStatus::Denied(why) | SourceStatus::Failed(why) => style.warn(&safe(why)),
