@@ -335,3 +335,58 @@ fn a_new_container_shows_within_a_second() {
 fn must(prog: &str, args: &[&str]) -> String {
     support::must(prog, args)
 }
+
+/// One HTTP request from inside a namespace to addr:port with busybox nc; true when answered.
+fn http_from(ns: &str, addr: &str, port: &str) -> bool {
+    use std::io::Write;
+    use std::process::Stdio;
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns, "busybox", "nc", "-w", "3", addr, port])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else { return false };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"GET / HTTP/1.0\r\n\r\n");
+    }
+    child.wait_with_output().is_ok_and(|o| o.stdout.starts_with(b"HTTP/"))
+}
+
+#[test]
+fn published_port_counters_move_on_screen() {
+    let Some(l) = start("published_port_counters_move_on_screen", 'p') else { return };
+    let (tmux, session) = (&l.tmux, l.session.as_str());
+    let p = format!("nvt-{}-p", l.pid4);
+    // A client namespace on a /30 of our own, and the container's port published on our end.
+    let k = std::process::id() % 250;
+    let (host_addr, client_addr) = (format!("10.214.{k}.1"), format!("10.214.{k}.2"));
+    let (ns, hv, cv) = (format!("{p}cl"), format!("{p}h"), format!("{p}c"));
+    must("ip", &["netns", "add", &ns]);
+    must("ip", &["link", "add", &hv, "type", "veth", "peer", "name", &cv, "netns", &ns]);
+    must("ip", &["addr", "add", &format!("{host_addr}/30"), "dev", &hv]);
+    must("ip", &["link", "set", &hv, "up"]);
+    must("ip", &["-n", &ns, "addr", "add", &format!("{client_addr}/30"), "dev", &cv]);
+    must("ip", &["-n", &ns, "link", "set", &cv, "up"]);
+    let publish = format!("{host_addr}::80");
+    let args = ["run", "-d", "--name", &l.ctr, "--network", &l.net, "-p", &publish, IMAGE, "httpd", "-f", "-p", "80"];
+    must("docker", &args);
+    let port = must("docker", &["port", &l.ctr, "80/tcp"]).trim().rsplit(':').next().unwrap_or_default().to_string();
+    let row = format!("{host_addr}:{port}/tcp");
+    tmux.must_wait(session, &format!("the mapping {row}"), WAIT, |s| tree_lines(s).iter().any(|x| x.contains(&row)));
+    // Filter on "<address>:" (only the mapping's row says that) and select the last row.
+    tmux.keys(session, &["/", "Escape"]);
+    tmux.literal(session, &format!("/{host_addr}:"));
+    tmux.keys(session, &["Enter"]);
+    tmux.must_wait(session, "the new filter", WAIT, |s| s.contains(&format!("Topology: /{host_addr}: ")));
+    tmux.keys(session, &["G"]);
+    tmux.must_wait(session, "the mapping's details", WAIT, |s| s.contains("rules that carry it"));
+    for _ in 0..5 {
+        assert!(http_from(&ns, &host_addr, &port), "busybox httpd behind {host_addr}:{port} did not answer");
+    }
+    let screen = tmux.must_wait(session, "the DNAT counter and its rate", WAIT, |s| {
+        s.lines().any(|line| line.contains("DNAT") && line.contains("[5 pkts") && line.contains("pkt/s"))
+    });
+    assert!(screen.contains("▲"), "a moving rate is marked:\n{screen}");
+    tmux.keys(session, &["q"]);
+}
