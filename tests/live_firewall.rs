@@ -302,3 +302,44 @@ fn path_verdicts_match_real_traffic() {
     checks.ok("some pairs are blocked", seen.1 >= 5, format!("{seen:?}"));
     checks.finish("path_verdicts_match_real_traffic");
 }
+
+#[test]
+fn a_tick_rereads_only_the_sources_that_hold_rules() {
+    if !live("a_tick_rereads_only_the_sources_that_hold_rules") {
+        return;
+    }
+    use netview::collect::firewall::{read_rules, reread};
+    use netview::model::firewall::SourceStatus;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let full = rt.block_on(read_rules(Duration::from_secs(5)));
+    let holding: Vec<&str> = full
+        .sources
+        .iter()
+        .filter(|s| matches!(s.status, SourceStatus::Read(n) if n > 0))
+        .map(|s| s.command[0].as_str())
+        .collect();
+    assert!(!holding.is_empty(), "Docker's rules are somewhere: {:?}", full.sources);
+    let again = rt.block_on(reread(&full.sources, Duration::from_secs(5)));
+    // Every source is still reported, in the same number; the tables are the same ones.
+    assert_eq!(again.sources.len(), full.sources.len(), "{:?}", again.sources);
+    let names = |r: &netview::model::firewall::Ruleset| {
+        let mut v: Vec<String> =
+            r.tables.iter().map(|t| format!("{:?} {:?} {}", t.backend, t.family, t.name)).collect();
+        v.sort();
+        v
+    };
+    let with_rules = |r: &netview::model::firewall::Ruleset| {
+        let mut v: Vec<String> = r
+            .tables
+            .iter()
+            .filter(|t| t.chains.iter().any(|c| !c.rules.is_empty()))
+            .map(|t| format!("{:?} {:?} {}", t.backend, t.family, t.name))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(with_rules(&again), with_rules(&full), "tables with rules: {:?} vs {:?}", names(&again), names(&full));
+    // The re-read ones come first, in the order they were run.
+    let first: Vec<&str> = again.sources.iter().take(holding.len()).map(|s| s.command[0].as_str()).collect();
+    assert_eq!(first, holding);
+}

@@ -54,6 +54,8 @@ impl Drop for Tasks {
 /// What the counters need from the last full read.
 struct Known {
     host: NsIdentity,
+    /// The firewall sources of the last full read: ticks re-read only those that held rules.
+    firewall: Vec<crate::model::firewall::RulesetSource>,
     /// Non-host namespaces by inode, with a path to enter them by.
     targets: HashMap<u64, NsTarget>,
 }
@@ -67,7 +69,7 @@ impl Known {
             .filter(|n| !n.is_host())
             .filter_map(|n| Some((n.id.inode, NsTarget { id: n.id, path: n.paths.first()?.into() })))
             .collect();
-        Known { host, targets }
+        Known { host, targets, firewall: o.firewall.ruleset.sources.clone() }
     }
 }
 
@@ -130,7 +132,7 @@ async fn run(
         interval,
         paused: false,
         watched: Vec::new(),
-        known: Known { host, targets: HashMap::new() },
+        known: Known { host, targets: HashMap::new(), firewall: Vec::new() },
         debouncer: Debouncer::default(),
         next_tick: now,
         last_tick: None,
@@ -245,9 +247,10 @@ fn start_sample(s: &mut State, now: Instant) {
         let sample = sampler.sample(host, &watched, threads);
         (sampler, sample)
     }));
-    if s.watch_firewall && s.opts.firewall && s.firewall.is_none() {
+    if s.watch_firewall && s.opts.firewall && s.firewall.is_none() && !s.known.firewall.is_empty() {
+        let previous = s.known.firewall.clone();
         s.firewall = Some(tokio::spawn(async move {
-            let rules = collect::firewall::read_rules(FIREWALL_TICK_TIMEOUT).await;
+            let rules = collect::firewall::reread(&previous, FIREWALL_TICK_TIMEOUT).await;
             (rules, now)
         }));
     }

@@ -225,6 +225,9 @@ impl Target {
     }
 }
 
+/// A rule with its table, chain and position.
+pub type PlacedRule<'a> = (&'a Table, &'a Chain, usize, &'a Rule);
+
 /// Points at one rule of a ruleset (stable while the ruleset is).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RuleRef {
@@ -234,6 +237,18 @@ pub struct RuleRef {
     pub chain: String,
     /// Position in the chain, from 0; None for the chain's policy.
     pub index: Option<usize>,
+}
+
+impl RuleRef {
+    pub fn at(table: &Table, chain: &Chain, index: Option<usize>) -> RuleRef {
+        RuleRef {
+            backend: table.backend,
+            family: table.family,
+            table: table.name.clone(),
+            chain: chain.name.clone(),
+            index,
+        }
+    }
 }
 
 impl Ruleset {
@@ -246,6 +261,12 @@ impl Ruleset {
     pub fn rule(&self, r: &RuleRef) -> Option<&Rule> {
         let chain = self.table(r.backend, r.family, &r.table)?.chain(&r.chain)?;
         chain.rules.get(r.index?)
+    }
+    /// Every rule with where it sits, without building a `RuleRef` for each (see `RuleRef::at`).
+    pub fn placed_rules(&self) -> impl Iterator<Item = PlacedRule<'_>> {
+        self.tables
+            .iter()
+            .flat_map(|t| t.chains.iter().flat_map(move |c| c.rules.iter().enumerate().map(move |(i, r)| (t, c, i, r))))
     }
     /// Every rule with its reference, in table and chain order.
     pub fn rules(&self) -> impl Iterator<Item = (RuleRef, &Rule)> {

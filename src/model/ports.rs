@@ -57,10 +57,16 @@ pub struct PortWalk {
 
 pub fn mappings(t: &Topology, rules: &Ruleset, proxies: &[ProxyObs]) -> Vec<PortMapping> {
     let mut out = Vec::new();
+    // Only NAT and accept rules can carry a port: sift them once, not once per port.
+    let candidates: Vec<PlacedRule> = rules
+        .placed_rules()
+        .filter(|(_, _, _, r)| matches!(r.target, Target::Dnat(_) | Target::Masquerade | Target::Accept))
+        .collect();
+    let ctx = Context { t, rules, candidates: &candidates, proxies };
     for c in t.docker.containers.iter().filter(|c| c.state == "running") {
         for p in c.ports.iter() {
             let Some(host_port) = p.host_port else { continue };
-            out.push(mapping(t, rules, proxies, c, p.container_port, &p.protocol, p.host_ip.as_deref(), host_port));
+            out.push(mapping(&ctx, c, p.container_port, &p.protocol, p.host_ip.as_deref(), host_port));
         }
     }
     out.sort_by(|a, b| (a.host_port, &a.protocol, &a.host_ip).cmp(&(b.host_port, &b.protocol, &b.host_ip)));
@@ -75,27 +81,33 @@ fn v6(ip: Option<&str>) -> bool {
     ip.is_some_and(|i| i.contains(':'))
 }
 
-#[allow(clippy::too_many_arguments)]
+struct Context<'a> {
+    t: &'a Topology,
+    rules: &'a Ruleset,
+    candidates: &'a [PlacedRule<'a>],
+    proxies: &'a [ProxyObs],
+}
+
 fn mapping(
-    t: &Topology,
-    rules: &Ruleset,
-    proxies: &[ProxyObs],
+    ctx: &Context,
     c: &Container,
     container_port: u16,
     protocol: &str,
     host_ip: Option<&str>,
     host_port: u16,
 ) -> PortMapping {
+    let (t, rules, proxies) = (ctx.t, ctx.rules, ctx.proxies);
     let want_v6 = v6(host_ip);
     let addrs: Vec<(&str, &super::topology::Endpoint)> = c
         .endpoints
         .iter()
         .filter_map(|e| Some((strip_prefix_len(if want_v6 { e.ipv6.as_deref()? } else { e.ipv4.as_deref()? }), e)))
         .collect();
-    let dnat: Vec<(RuleHit, &str)> = rules
-        .rules()
-        .filter(|(_, r)| r.matches.iter().any(|m| port_matches(m, host_port)) && proto_ok(r, protocol))
-        .filter_map(|(at, r)| {
+    let dnat: Vec<(RuleHit, &str)> = ctx
+        .candidates
+        .iter()
+        .filter(|(_, _, _, r)| r.matches.iter().any(|m| port_matches(m, host_port)) && proto_ok(r, protocol))
+        .filter_map(|&(table, chain, i, r)| {
             let Target::Dnat(to) = &r.target else { return None };
             let (ip, port) = walk::nat_target(to)?;
             let ip_s = ip.to_string();
@@ -106,7 +118,7 @@ fn mapping(
                 }
                 _ => true,
             });
-            dst_ok.then(|| (hit_of(at, r), hit.0))
+            dst_ok.then(|| (hit_of(RuleRef::at(table, chain, Some(i)), r), hit.0))
         })
         .collect();
     // An IPv6 port on a container without IPv6 is served by docker-proxy, which connects over IPv4.
@@ -119,7 +131,7 @@ fn mapping(
     // Rules for the container's address only concern packets of its own family.
     let ip: Option<IpAddr> = container_ip.as_deref().and_then(|i| i.parse().ok()).filter(|_| !v6_via_proxy);
     let forward = ip.map_or_else(Vec::new, |ip| {
-        find(rules, |r| {
+        find(ctx.candidates, |r| {
             r.target == Target::Accept
                 && proto_ok(r, protocol)
                 && r.matches
@@ -129,7 +141,7 @@ fn mapping(
         })
     });
     let hairpin = ip.map_or_else(Vec::new, |ip| {
-        find(rules, |r| {
+        find(ctx.candidates, |r| {
             r.target == Target::Masquerade
                 && proto_ok(r, protocol)
                 && r.matches.iter().all(|m| !matches!(m, Match::DestPort { .. }) || port_matches(m, container_port))
@@ -145,7 +157,7 @@ fn mapping(
         .and_then(|e| t.network(&e.network))
         .and_then(|n| n.subnets.iter().filter_map(|s| s.subnet.clone()).find(|s| s.contains(':') == want_v6));
     let masquerade = subnet.filter(|_| !v6_via_proxy).map_or_else(Vec::new, |subnet| {
-        find(rules, |r| {
+        find(ctx.candidates, |r| {
             r.target == Target::Masquerade
                 && r.matches.iter().any(|m| matches!(m, Match::Source { cidr, negated: false } if *cidr == subnet))
         })
@@ -192,8 +204,12 @@ fn hit_of(at: RuleRef, r: &Rule) -> RuleHit {
     RuleHit { at, text: r.text.clone(), counters: r.counters }
 }
 
-fn find(rules: &Ruleset, keep: impl Fn(&Rule) -> bool) -> Vec<RuleHit> {
-    rules.rules().filter(|(_, r)| keep(r)).map(|(at, r)| hit_of(at, r)).collect()
+fn find(candidates: &[PlacedRule], keep: impl Fn(&Rule) -> bool) -> Vec<RuleHit> {
+    candidates
+        .iter()
+        .filter(|(_, _, _, r)| keep(r))
+        .map(|&(t, c, i, r)| hit_of(RuleRef::at(t, c, Some(i)), r))
+        .collect()
 }
 
 /// A `-d`/`-s` naming exactly one address ("172.17.0.2/32", "172.17.0.2").

@@ -59,6 +59,34 @@ pub async fn read_rules(timeout: Duration) -> Ruleset {
     let split = IPTABLES.iter().any(|r| find_program(r.program).is_some());
     let iptables: &[Reader] = if split { &IPTABLES } else { &PLAIN };
     let readers: Vec<&Reader> = iptables.iter().chain([&NFT]).collect();
+    read_with(&readers, split, None, timeout).await
+}
+
+/// Re-read only the sources that held rules last time (for counters that move every tick: one
+/// or two tools instead of five); the other sources keep their last status.
+pub async fn reread(previous: &[RulesetSource], timeout: Duration) -> Ruleset {
+    let had_rules = |program: &str| {
+        previous.iter().any(|s| {
+            s.command.first().is_some_and(|c| c == program) && matches!(s.status, SourceStatus::Read(n) if n > 0)
+        })
+    };
+    let split = previous.iter().any(|s| s.command.first().is_some_and(|c| IPTABLES.iter().any(|r| r.program == c)));
+    let all: Vec<&Reader> = IPTABLES.iter().chain(PLAIN.iter()).chain([&NFT]).collect();
+    let readers: Vec<&Reader> = all.into_iter().filter(|r| had_rules(r.program)).collect();
+    let iptables_nft_read =
+        previous.iter().any(|s| s.backend == Backend::IptablesNft && matches!(s.status, SourceStatus::Read(_)));
+    let mut set = read_with(&readers, split, Some(iptables_nft_read), timeout).await;
+    for s in previous {
+        if !s.command.first().is_some_and(|c| had_rules(c)) {
+            set.sources.push(s.clone());
+        }
+    }
+    set
+}
+
+/// Run `readers` concurrently and merge what they print. `iptables_nft_read`: whether
+/// iptables-nft's tables are known to be read (by this run when None).
+async fn read_with(readers: &[&Reader], split: bool, iptables_nft_read: Option<bool>, timeout: Duration) -> Ruleset {
     let runs = readers.iter().map(|r| run(r, timeout));
     let outputs = futures_util::future::join_all(runs).await;
     let mut set = Ruleset::default();
@@ -89,8 +117,9 @@ pub async fn read_rules(timeout: Duration) -> Ruleset {
         set.tables.extend(tables);
     }
     if let Some((command, text)) = nft_output {
-        let iptables_nft_read =
-            set.sources.iter().any(|s| s.backend == Backend::IptablesNft && matches!(s.status, SourceStatus::Read(_)));
+        let iptables_nft_read = iptables_nft_read.unwrap_or_else(|| {
+            set.sources.iter().any(|s| s.backend == Backend::IptablesNft && matches!(s.status, SourceStatus::Read(_)))
+        });
         let status = match nft::parse(&text) {
             Ok((tables, _problems)) => {
                 let native = native_tables(tables, iptables_nft_read);
