@@ -31,6 +31,7 @@ pub enum Group {
     OtherInterfaces,
     Networks,
     Ports,
+    Kubernetes,
     HostMode,
     NoneMode,
     Shared,
@@ -45,6 +46,7 @@ impl Group {
             Group::OtherInterfaces => "other interfaces",
             Group::Networks => "Docker networks",
             Group::Ports => "published ports & NAT",
+            Group::Kubernetes => "Kubernetes node (this node's view)",
             Group::HostMode => "host network (no namespace of their own)",
             Group::NoneMode => "no network (only lo)",
             Group::Shared => "shared namespaces (container: mode)",
@@ -147,7 +149,7 @@ fn nodes(t: &Topology) -> Vec<Node> {
                 i.name.clone(),
                 detail,
                 iface_search(i),
-                vec![],
+                children_of_parent(t, h.inode, i.ifindex, &containers_in),
             ));
         }
         for b in t.bridges.iter().filter(|b| b.namespace == h.inode) {
@@ -178,6 +180,7 @@ fn nodes(t: &Topology) -> Vec<Node> {
                         behind,
                     )
                 })
+                .chain(children_of_parent(t, b.namespace, b.ifindex, &containers_in))
                 .collect();
             let mut detail = short_addrs(&b.addresses);
             if let Some(n) = &b.docker_network {
@@ -243,7 +246,10 @@ fn nodes(t: &Topology) -> Vec<Node> {
             .networks
             .iter()
             .map(|n| {
-                let members = t.docker.containers.iter().filter(|c| n.containers.contains(&c.name)).map(container_node);
+                let members: Vec<Node> = overlay_device(t, n)
+                    .into_iter()
+                    .chain(t.docker.containers.iter().filter(|c| n.containers.contains(&c.name)).map(container_node))
+                    .collect();
                 let subnets: Vec<String> = n.subnets.iter().filter_map(|s| s.subnet.clone()).collect();
                 node(
                     NodeId::Network(n.id.clone()),
@@ -251,7 +257,7 @@ fn nodes(t: &Topology) -> Vec<Node> {
                     n.name.clone(),
                     format!("{}  {}", n.driver, subnets.join(" ")).trim_end().to_string(),
                     format!("{} {}", n.id, subnets.join(" ")),
-                    members.collect(),
+                    members,
                 )
             })
             .collect();
@@ -260,6 +266,9 @@ fn nodes(t: &Topology) -> Vec<Node> {
     if !t.firewall.ports.is_empty() {
         let ports = t.firewall.ports.iter().map(mapping_node).collect();
         roots.push(group(Group::Ports, ports));
+    }
+    if let Some(k) = &t.kubernetes {
+        roots.push(kubernetes_node(t, k));
     }
     let running = |c: &&Container| c.state == "running";
     let by = |pred: &dyn Fn(&Container) -> bool| -> Vec<Node> {
@@ -306,6 +315,108 @@ fn mapping_node(m: &PortMapping) -> Node {
         format!("→ {} {target}  {how}", m.container),
         format!("{} {target} {}", m.container, m.network.as_deref().unwrap_or("")),
         vec![],
+    )
+}
+
+/// macvlan/ipvlan/vlan devices sitting on a parent device, wherever they live, with who is behind.
+fn children_of_parent(
+    t: &Topology,
+    ns: u64,
+    ifindex: u32,
+    containers_in: &dyn Fn(&Namespace) -> Vec<Node>,
+) -> Vec<Node> {
+    let mut out = Vec::new();
+    for n in &t.namespaces {
+        for i in &n.interfaces {
+            let on_parent = i.parent.as_ref().is_some_and(|p| p.namespace == Some(ns) && p.ifindex == ifindex);
+            if !on_parent || !matches!(i.kind.as_deref(), Some("macvlan" | "ipvlan" | "vlan" | "macvtap")) {
+                continue;
+            }
+            let kind = i.kind.as_deref().unwrap_or("");
+            let behind = if n.kind == NsKind::Container {
+                containers_in(n)
+            } else if n.host {
+                vec![]
+            } else {
+                vec![namespace_node(n)]
+            };
+            let place = if n.host { String::new() } else { format!(" @ {}", n.label) };
+            out.push(node(
+                NodeId::Interface { ns: n.inode, ifindex: i.ifindex },
+                RowKind::OtherInterface,
+                i.name.clone(),
+                format!("{kind}{place}  {}", short_addrs(&i.addresses)).trim_end().to_string(),
+                iface_search(i),
+                behind,
+            ));
+        }
+    }
+    out
+}
+
+/// An overlay network's VXLAN device on this node, first under the network in the tree.
+fn overlay_device(t: &Topology, n: &crate::model::Network) -> Option<Node> {
+    let o = n.overlay.as_ref()?;
+    let ns = t.namespace(o.namespace?)?;
+    let dev = ns.interface_named(o.vxlan_device.as_deref()?)?;
+    let vni = o.vni.map_or("?".into(), |v| v.to_string());
+    let port = o.udp_port.map_or("?".into(), |p| p.to_string());
+    Some(node(
+        NodeId::Interface { ns: ns.inode, ifindex: dev.ifindex },
+        RowKind::OtherInterface,
+        dev.name.clone(),
+        format!(
+            "VXLAN {vni} udp/{port} in {}; other nodes' ends are not visible here",
+            ns.paths.first().map_or(ns.label.as_str(), |p| p.rsplit('/').next().unwrap_or(p))
+        ),
+        format!("vxlan {vni}"),
+        vec![],
+    ))
+}
+
+fn kubernetes_node(t: &Topology, k: &crate::model::kinds::KubeNode) -> Node {
+    let mut children = Vec::new();
+    if let Some(h) = t.host_namespace() {
+        for (name, vni, port) in &k.overlay_devices {
+            if let Some(i) = h.interface_named(name) {
+                let vni = vni.map_or("?".into(), |v| v.to_string());
+                let port = port.map_or("?".into(), |p| p.to_string());
+                children.push(node(
+                    NodeId::Interface { ns: h.inode, ifindex: i.ifindex },
+                    RowKind::OtherInterface,
+                    name.clone(),
+                    format!("VXLAN {vni} udp/{port}  {}", short_addrs(&i.addresses)).trim_end().to_string(),
+                    iface_search(i),
+                    vec![],
+                ));
+            }
+        }
+        for v in &k.routed_pod_veths {
+            if let Some(i) = h.interface_named(v) {
+                children.push(node(
+                    NodeId::Interface { ns: h.inode, ifindex: i.ifindex },
+                    RowKind::Port,
+                    v.clone(),
+                    "routed pod veth (no bridge)".into(),
+                    iface_search(i),
+                    vec![],
+                ));
+            }
+        }
+    }
+    for inode in &k.pod_namespaces {
+        if let Some(ns) = t.namespace(*inode) {
+            children.push(namespace_node(ns));
+        }
+    }
+    let cidr = k.pod_cidr.as_deref().map_or(String::new(), |c| format!("pod CIDR {c}"));
+    node(
+        NodeId::Group(Group::Kubernetes),
+        RowKind::Group,
+        Group::Kubernetes.title().into(),
+        cidr,
+        String::new(),
+        children,
     )
 }
 

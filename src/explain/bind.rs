@@ -121,6 +121,9 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
                     );
                     Some(("veth-pair", v))
                 }
+                Some("macvlan") => Some(("macvlan-driver", v)),
+                Some("ipvlan") => Some(("ipvlan-driver", v)),
+                Some("vxlan") => Some(("overlay-vxlan", v)),
                 None if n.host => {
                     let default =
                         t.host.default_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(i.name.as_str());
@@ -266,6 +269,7 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
         NodeId::Group(g) => Some((
             match g {
                 Group::Ports => "docker-firewall",
+                Group::Kubernetes => "cni",
                 Group::LoosePairs => "veth-pair",
                 Group::OtherInterfaces => "host-nic",
                 Group::Networks => "docker-network",

@@ -29,7 +29,11 @@ pub fn build(obs: &Observation) -> Topology {
         .collect();
     namespaces.sort_by(|a, b| (!a.host, a.kind, &a.label, a.inode).cmp(&(!b.host, b.kind, &b.label, b.inode)));
 
-    let networks = join_networks(&obs.docker, host);
+    let mut networks = join_networks(&obs.docker, host);
+    for n in &mut networks {
+        n.overlay = super::kinds::overlay(n, &namespaces);
+        n.parent = super::kinds::parent(n);
+    }
     let bridges = bridges(&namespaces, host.map(|h| h.id.inode), &networks);
 
     let mut notes = obs.notes.clone();
@@ -57,10 +61,12 @@ pub fn build(obs: &Observation) -> Topology {
             containers: containers.into_iter().map(|(c, _)| c).collect(),
         },
         firewall: FirewallView::default(),
+        kubernetes: None,
         notes,
         skipped_namespaces: obs.skipped_namespaces,
     };
     t.firewall = firewall_view(&t, &obs.firewall);
+    t.kubernetes = super::kinds::kube_node(&t.namespaces);
     t
 }
 
@@ -388,6 +394,8 @@ fn join_networks(docker: &DockerObs, host: Option<&NamespaceObs>) -> Vec<Network
                 options: n.options.clone(),
                 labels: n.labels.clone(),
                 containers: members.into_iter().collect(),
+                overlay: None,
+                parent: None,
             }
         })
         .collect();

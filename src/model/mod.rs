@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod firewall;
+pub mod kinds;
 pub mod kube;
 pub mod net;
 pub mod observation;

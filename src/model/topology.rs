@@ -17,6 +17,9 @@ pub struct Topology {
     pub docker: Docker,
     #[serde(default)]
     pub firewall: FirewallView,
+    /// What this host shows of a Kubernetes node (node-local facts only).
+    #[serde(default)]
+    pub kubernetes: Option<super::kinds::KubeNode>,
     pub notes: Vec<String>,
     pub skipped_namespaces: usize,
 }
@@ -191,6 +194,12 @@ pub struct Network {
     pub options: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
     pub containers: Vec<String>,
+    /// Overlay networks: their namespace and VXLAN device on this node.
+    #[serde(default)]
+    pub overlay: Option<super::kinds::OverlayView>,
+    /// macvlan/ipvlan networks: the parent NIC and mode.
+    #[serde(default)]
+    pub parent: Option<super::kinds::ParentView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

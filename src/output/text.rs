@@ -270,6 +270,10 @@ fn iface_line(i: &Interface) -> String {
     if !i.addresses.is_empty() {
         s.push_str(&format!("  {}", i.addresses.join(" ")));
     }
+    if let Some(v) = &i.vxlan {
+        let vni = v.vni.map_or("?".into(), |n| n.to_string());
+        s.push_str(&format!("  VNI {vni} udp/{}", v.port.map_or("?".into(), |p| p.to_string())));
+    }
     s
 }
 
@@ -309,7 +313,7 @@ fn tree(t: &Topology, style: Style, lines: &mut Vec<String>) {
         if default_nic.as_deref() == Some(i.name.as_str()) {
             text.push_str("  [default route]");
         }
-        children.push(node(text, vec![]));
+        children.push(node(text, on_parent(t, h.inode, i.ifindex)));
     }
     for b in t.bridges.iter().filter(|b| b.namespace == h.inode) {
         let ports = b
@@ -319,6 +323,7 @@ fn tree(t: &Topology, style: Style, lines: &mut Vec<String>) {
                 let far = p.peer.as_ref().map_or_else(|| "(no peer)".to_string(), |r| far_end(t, r));
                 node(format!("{} ⇄ {far}", safe(&p.name)), vec![])
             })
+            .chain(on_parent(t, h.inode, b.ifindex))
             .collect();
         let mut text = format!("{}  bridge  {}", safe(&b.name), b.addresses.join(" "));
         if let Some(n) = &b.docker_network {
@@ -375,6 +380,57 @@ fn tree(t: &Topology, style: Style, lines: &mut Vec<String>) {
     if !stopped.is_empty() {
         children.push(node(format!("not running (no namespace): {}", stopped.join(", ")), vec![]));
     }
+    let overlays: Vec<Node> = t
+        .docker
+        .networks
+        .iter()
+        .filter_map(|n| {
+            let o = n.overlay.as_ref()?;
+            let ns =
+                o.namespace.and_then(|i| t.namespace(i)).map_or("namespace not visible".into(), |ns| safe(&ns.label));
+            let text = format!(
+                "{}  VXLAN {} udp/{} on {} in {ns}; members here: {}",
+                safe(&n.name),
+                o.vni.map_or("?".into(), |v| v.to_string()),
+                o.udp_port.map_or("?".into(), |p| p.to_string()),
+                o.bridge.as_deref().map_or("-".into(), safe),
+                if n.containers.is_empty() {
+                    "none".into()
+                } else {
+                    n.containers.iter().map(|c| safe(c)).collect::<Vec<_>>().join(", ")
+                }
+            );
+            Some(node(text, vec![]))
+        })
+        .collect();
+    if !overlays.is_empty() {
+        children.push(node(
+            "overlay networks (other nodes' ends are not visible from here: `netview merge` their snapshots)".into(),
+            overlays,
+        ));
+    }
+    if let Some(k) = &t.kubernetes {
+        let mut facts = Vec::new();
+        if let Some(b) = &k.bridge {
+            facts.push(node(
+                format!("CNI bridge {} {}", safe(b), k.bridge_address.as_deref().unwrap_or("")).trim_end().to_string(),
+                vec![],
+            ));
+        }
+        for (name, vni, port) in &k.overlay_devices {
+            let (vni, port) = (vni.map_or("?".into(), |v| v.to_string()), port.map_or("?".into(), |p| p.to_string()));
+            facts.push(node(format!("overlay device {}  VXLAN {vni} udp/{port}", safe(name)), vec![]));
+        }
+        for (cidr, dev) in &k.peer_slices {
+            facts.push(node(format!("another node's pods {cidr} via {}", safe(dev)), vec![]));
+        }
+        facts.push(node(
+            format!("{} pod namespaces, {} routed pod veths", k.pod_namespaces.len(), k.routed_pod_veths.len()),
+            vec![],
+        ));
+        let cidr = k.pod_cidr.as_deref().map_or(String::new(), |c| format!(": pod CIDR {c}"));
+        children.push(node(format!("Kubernetes node{cidr}"), facts));
+    }
     let mut out = Vec::new();
     let root_text = format!("host {}", t.host.hostname.as_deref().map_or(String::new(), safe));
     render(&node(root_text.trim_end().to_string(), children), "", true, true, &mut out);
@@ -405,6 +461,17 @@ fn tree(t: &Topology, style: Style, lines: &mut Vec<String>) {
             lines.extend(out);
         }
     }
+}
+
+/// macvlan/ipvlan/vlan devices on a parent device: they skip any bridge and hang straight off it.
+fn on_parent(t: &Topology, ns: u64, ifindex: u32) -> Vec<Node> {
+    t.namespaces
+        .iter()
+        .flat_map(|n| n.interfaces.iter().map(move |c| (n, c)))
+        .filter(|(_, c)| c.parent.as_ref().is_some_and(|p| p.namespace == Some(ns) && p.ifindex == ifindex))
+        .filter(|(_, c)| matches!(c.kind.as_deref(), Some("macvlan" | "ipvlan" | "vlan" | "macvtap")))
+        .map(|(n, c)| node(format!("{} @ {} {}", iface_line(c), n.kind.as_str(), safe(&n.label)), vec![]))
+        .collect()
 }
 
 fn reachable_from_host(t: &Topology, n: &Namespace) -> bool {

@@ -130,6 +130,9 @@ fn group(t: &Topology, g: Group, o: &mut Out) {
     if g == Group::Ports {
         return super::details_ports::firewall(t, o);
     }
+    if g == Group::Kubernetes {
+        return kubernetes(t, o);
+    }
     o.head(g.title());
     let (text, cmd) = match g {
         Group::LoosePairs => (
@@ -155,7 +158,7 @@ fn group(t: &Topology, g: Group, o: &mut Out) {
             "containers that are not running have no namespace and no interfaces.",
             "docker ps -a --filter status=exited",
         ),
-        Group::Ports => ("", ""),
+        Group::Ports | Group::Kubernetes => ("", ""),
         Group::Namespaces => (
             "every network namespace netview found: named (ip netns), Docker's, and those held only by a process.",
             "ip netns list; ls /run/docker/netns",
@@ -331,6 +334,40 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
     }
 }
 
+fn kubernetes(t: &Topology, o: &mut Out) {
+    o.head("Kubernetes node, as this node shows it");
+    let Some(k) = &t.kubernetes else { return o.text("no Kubernetes networking on this host") };
+    o.kv(
+        "CNI bridge",
+        match (&k.bridge, &k.bridge_address) {
+            (Some(b), Some(a)) => format!("{b} {a} (the pods' gateway)"),
+            (Some(b), None) => b.clone(),
+            _ => "none (pods are routed, not bridged)".into(),
+        },
+    );
+    o.kv("pod CIDR", k.pod_cidr.clone().unwrap_or_else(|| "-".into()));
+    for (name, vni, port) in &k.overlay_devices {
+        o.kv(
+            "overlay",
+            format!(
+                "{name}: VXLAN {} udp/{}",
+                vni.map_or("?".into(), |v| v.to_string()),
+                port.map_or("?".into(), |p| p.to_string())
+            ),
+        );
+    }
+    for (cidr, dev) in &k.peer_slices {
+        o.kv("other node", format!("{cidr} via {dev}"));
+    }
+    o.kv("pods", format!("{} pod namespaces, {} routed pod veths", k.pod_namespaces.len(), k.routed_pod_veths.len()));
+    o.blank();
+    o.text("Only this node's side is visible: other nodes' pods, Services and the API server are not. Take a snapshot on each node and `netview merge` them for the cluster.");
+    o.blank();
+    o.cmd("ip -d link show type vxlan");
+    o.cmd("ip route | grep -e cni0 -e flannel");
+    o.cmd("ip netns list");
+}
+
 fn network(t: &Topology, n: &Network, o: &mut Out) {
     o.head(format!("Docker network {}", n.name));
     o.kv("id", n.id.get(..12).unwrap_or(&n.id).to_string());
@@ -347,7 +384,29 @@ fn network(t: &Topology, n: &Network, o: &mut Out) {
             o.kv("ip range", r.clone());
         }
     }
-    o.kv("bridge", or_dash(n.bridge.as_deref()));
+    if n.bridge.is_some() || n.driver == "bridge" {
+        o.kv("bridge", or_dash(n.bridge.as_deref()));
+    }
+    if let Some(ov) = &n.overlay {
+        let ns = ov.namespace.and_then(|i| t.namespace(i));
+        o.kv("namespace", ns.map_or("not visible on this node".into(), |ns| ns.paths.join(" ")));
+        o.kv(
+            "vxlan",
+            format!(
+                "{} VNI {} udp/{} on {}",
+                or_dash(ov.vxlan_device.as_deref()),
+                ov.vni.map_or("-".into(), |v| v.to_string()),
+                ov.udp_port.map_or("-".into(), |p| p.to_string()),
+                or_dash(ov.bridge.as_deref())
+            ),
+        );
+        o.text("Peers on other nodes are not visible from this one: run `netview --snapshot --json` on each node and `netview merge` the files.");
+    }
+    if let Some(p) = &n.parent {
+        o.kv("parent", p.parent.clone().unwrap_or_else(|| "a dummy device Docker made (internal)".into()));
+        o.kv("mode", p.mode.clone());
+        o.text("Containers get their own interface on the parent NIC: no bridge, no veth, no NAT; by design the host cannot reach its own macvlan children.");
+    }
     let mut flags = Vec::new();
     if n.internal {
         flags.push("internal (no route out)");
