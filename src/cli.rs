@@ -14,6 +14,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<crate::explain::Lang>,
 
+    /// Open the dashboard with a lesson beside the topology (an id or number; `netview lesson list`).
+    #[arg(long, value_name = "LESSON")]
+    pub lesson: Option<String>,
+
     /// Print one snapshot of the host's topology and exit.
     #[arg(long)]
     pub snapshot: bool,
@@ -77,6 +81,68 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Teaching topologies made of plain namespaces, bridges, veths and VXLAN (needs root). The
+    /// only part of netview that changes the system; everything it makes is named nvlab-*.
+    Lab {
+        #[command(subcommand)]
+        action: LabCommand,
+    },
+    /// The cluster: merge snapshots taken on several nodes (`netview --snapshot --json > node.json`).
+    Merge {
+        /// Snapshot files, one per node.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Print the merged cluster as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classroom lessons: list them, check a lesson's steps on this host, or print a handout.
+    Lesson {
+        #[command(subcommand)]
+        action: LessonCommand,
+    },
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum LabCommand {
+    /// Build a lab (docker-like, k8s-node, two-hosts); doing it twice changes nothing.
+    Up { name: String },
+    /// Remove a lab, or every lab.
+    Down { name: Option<String> },
+    /// Which labs exist and which are up.
+    List,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum LessonCommand {
+    /// The lessons.
+    List,
+    /// Every step's status on this host; exit 0 when all steps but the cleanup are done.
+    Check {
+        lesson: String,
+        #[command(flatten)]
+        vars: LessonVars,
+    },
+    /// The lesson as a Markdown handout.
+    Show {
+        lesson: String,
+        #[command(flatten)]
+        vars: LessonVars,
+    },
+}
+
+/// What a lesson's placeholders stand for.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LessonVars {
+    /// `{p}`: prefix of the objects the lesson makes.
+    #[arg(long, default_value = "nvl-")]
+    pub prefix: String,
+    /// `{image}`: an image with busybox applets.
+    #[arg(long, default_value = "busybox")]
+    pub image: String,
+    /// `{port}`: the host port to publish.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,8 @@ pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod explain;
+pub mod lab;
+pub mod lessons;
 pub mod live;
 pub mod model;
 pub mod output;

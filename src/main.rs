@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use netview::app::{App, ThemeName};
-use netview::cli::{Cli, Command, Theme};
+use netview::cli::{Cli, Command, LabCommand, Theme};
 use netview::collect::{self, Options};
 use netview::explain::{self, Lang};
 use netview::model;
@@ -49,6 +49,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         drop(runtime);
         return netview::output::path::command(&observation, from, to, *port, *proto, *json);
     }
+    match &cli.command {
+        Some(Command::Lab { action }) => {
+            drop(runtime);
+            let action = match action {
+                LabCommand::Up { name } => netview::lab::LabAction::Up(name.clone()),
+                LabCommand::Down { name } => netview::lab::LabAction::Down(name.clone()),
+                LabCommand::List => netview::lab::LabAction::List,
+            };
+            return netview::lab::run(action);
+        }
+        Some(Command::Merge { files, json }) => {
+            drop(runtime);
+            return netview::output::cluster::command(files, *json);
+        }
+        Some(Command::Lesson { action }) => return netview::output::lesson::command(action, lang, &opts, runtime),
+        _ => {}
+    }
     if !cli.snapshot {
         return interactive(&cli, opts, runtime, lang);
     }
@@ -75,6 +92,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The terminal dashboard. The terminal is restored on every way out: quit, error, signal, panic.
 fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime, lang: Lang) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
+    if let Some(id) = &cli.lesson
+        && netview::lessons::lesson(lang, id).is_none()
+    {
+        eprintln!("netview: no lesson called {id:?}; `netview lesson list` lists them.");
+        return Ok(ExitCode::from(2));
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "netview: the interactive view needs a terminal; use `netview --snapshot` (or `--json`) in pipes and scripts."
@@ -95,6 +118,9 @@ fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime, lang:
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
         let mut app = App::new(std::time::Instant::now(), interval, theme);
         app.lang = lang;
+        if let Some(id) = &cli.lesson {
+            netview::app::lesson::open(&mut app, id);
+        }
         let events = crossterm::event::EventStream::new();
         let result = netview::tui::run(&mut terminal, &mut app, events, updates, control.clone(), signalled()).await;
         let _ = control.send(netview::live::Control::Quit);

@@ -1,6 +1,7 @@
 //! The TUI's state and how it changes (TEA style): `App` is the state, `update` turns input and
 //! live updates into state changes and commands, and `ui::view` draws a frame from it.
 
+pub mod lesson;
 pub mod path;
 pub mod tree;
 pub mod update;
@@ -117,6 +118,10 @@ pub struct App {
     /// A one-line hint about the path, for the status line.
     pub path_note: Option<String>,
     pub path_scroll: u16,
+    /// The lesson being followed, if any.
+    pub lesson: Option<lesson::LessonState>,
+    /// The lesson picker (`L`) is open, with this row selected.
+    pub lesson_picker: Option<usize>,
 }
 
 impl App {
@@ -154,6 +159,8 @@ impl App {
             path_nodes: HashSet::new(),
             path_note: None,
             path_scroll: 0,
+            lesson: None,
+            lesson_picker: None,
         }
     }
 
@@ -177,6 +184,7 @@ impl App {
         self.loaded = true;
         self.docker_status = None;
         self.refresh_rows();
+        lesson::evaluate(self);
     }
 
     pub fn set_observation(&mut self, obs: &crate::model::Observation, now: Instant) {
@@ -231,7 +239,7 @@ impl App {
 }
 
 /// Every node of the tree with its label, expanded or not.
-fn all_labels(t: &Topology) -> HashMap<NodeId, String> {
+pub(crate) fn all_labels(t: &Topology) -> HashMap<NodeId, String> {
     tree::all_rows(t).into_iter().filter(|r| r.kind != RowKind::Group).map(|r| (r.id, r.text)).collect()
 }
 

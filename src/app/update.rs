@@ -33,6 +33,7 @@ pub fn on_update(app: &mut App, update: Update, clock: &str) -> Vec<Cmd> {
             };
             app.topology.firewall = crate::model::build::firewall_view(&app.topology, &obs);
             app.refresh_rows();
+            super::lesson::evaluate(app);
             vec![]
         }
         Update::Counters { samples, sampled_at } => {
@@ -127,6 +128,26 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         return vec![];
     }
+    if let Some(i) = app.lesson_picker {
+        let n = crate::lessons::catalog(app.lang).len();
+        match k.code {
+            KeyCode::Esc | KeyCode::Char('L') => app.lesson_picker = None,
+            KeyCode::Up | KeyCode::Char('k') => app.lesson_picker = Some(i.saturating_sub(1)),
+            KeyCode::Down | KeyCode::Char('j') => app.lesson_picker = Some((i + 1).min(n.saturating_sub(1))),
+            KeyCode::Enter => {
+                app.lesson_picker = None;
+                if let Some(l) = crate::lessons::catalog(app.lang).get(i) {
+                    super::lesson::open(app, &l.id.clone());
+                }
+            }
+            KeyCode::Char('q') => {
+                app.quit = true;
+                return vec![Cmd::Quit];
+            }
+            _ => {}
+        }
+        return vec![];
+    }
     if app.path_open {
         match k.code {
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('m') => app.path_open = false,
@@ -161,6 +182,28 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         KeyCode::Esc if app.path.is_some() || app.path_from.is_some() => {
             super::path::clear(app);
             vec![]
+        }
+        KeyCode::Esc if app.lesson.is_some() => {
+            super::lesson::close(app);
+            vec![]
+        }
+        KeyCode::Char('L') => {
+            let current =
+                app.lesson.as_ref().and_then(|s| crate::lessons::catalog(app.lang).iter().position(|l| l.id == s.id));
+            app.lesson_picker = Some(current.unwrap_or(0));
+            vec![]
+        }
+        KeyCode::Char('n') if app.lesson.is_some() => {
+            super::lesson::next(app);
+            vec![]
+        }
+        KeyCode::Char('p') if app.lesson.is_some() => {
+            super::lesson::prev(app);
+            vec![]
+        }
+        KeyCode::Char('P') => {
+            app.paused = !app.paused;
+            vec![Cmd::Pause(app.paused)]
         }
         KeyCode::Char('m') => {
             super::path::mark(app);

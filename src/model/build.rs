@@ -194,7 +194,9 @@ fn classify(ns: &NamespaceObs, containers: &[String], docker: &DockerObs) -> (Ns
     for src in &ns.sources {
         let candidate = match src {
             NsSource::Host => continue,
-            NsSource::Named { name } if name.starts_with("cni-") => (0, NsKind::Cni, name.clone()),
+            NsSource::Named { name } if name.starts_with("cni-") || name.contains("-cni-") => {
+                (0, NsKind::Cni, name.clone())
+            }
             NsSource::Named { name } => (0, NsKind::Named, name.clone()),
             NsSource::Docker { name } => {
                 if let Some(rest) = name.strip_prefix("1-") {

@@ -90,12 +90,16 @@ pub fn parent(n: &Network) -> Option<ParentView> {
 /// or bridgeless pod veths.
 pub fn kube_node(namespaces: &[Namespace]) -> Option<KubeNode> {
     let host = namespaces.iter().find(|n| n.host)?;
-    let bridge = host.interfaces.iter().find(|i| i.name == "cni0" && i.kind.as_deref() == Some("bridge"));
+    // cni0 is the CNI bridge plugin's default name (netview's k8s-node lab calls it nvlab-cni0).
+    let bridge = host
+        .interfaces
+        .iter()
+        .find(|i| (i.name == "cni0" || i.name.ends_with("-cni0")) && i.kind.as_deref() == Some("bridge"));
     let overlay_devices: Vec<(String, Option<u32>, Option<u16>)> = host
         .interfaces
         .iter()
         .filter(|i| {
-            i.kind.as_deref() == Some("vxlan") && (i.name.starts_with("flannel") || i.name.contains("vxlan.calico"))
+            i.kind.as_deref() == Some("vxlan") && (i.name.contains("flannel") || i.name.contains("vxlan.calico"))
         })
         .map(|i| (i.name.clone(), i.vxlan.as_ref().and_then(|v| v.vni), i.vxlan.as_ref().and_then(|v| v.port)))
         .collect();

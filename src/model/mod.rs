@@ -2,6 +2,7 @@
 //! No I/O here, and nothing from the collectors or the UI.
 
 pub mod build;
+pub mod cluster;
 pub mod firewall;
 pub mod kinds;
 pub mod kube;

@@ -335,7 +335,12 @@ impl Walker<'_> {
             if !peer_if.addresses.iter().any(|a| route::same_addr(a, next_hop)) {
                 continue;
             }
-            if port.is_some() {
+            if port.is_some() && !ns.host {
+                self.report.limits.push(format!(
+                    "the firewall of {} (where {bridge} lives) is not read: netview reads the host's rules only",
+                    ns.label
+                ));
+            } else if port.is_some() {
                 // Bridged between two ports: iptables sees it only through br_netfilter.
                 match self.fw.bridge_nf_call_iptables {
                     Some(true) => {
@@ -367,8 +372,68 @@ impl Walker<'_> {
             );
             return self.arrive(peer_ns, &peer_if.name, next_hop, dst, depth);
         }
+        if let Some(done) = self.across_vxlan(ns, bridge, port, next_hop, dst, depth) {
+            return done;
+        }
         let why = format!("nothing on {bridge} holds {next_hop}: ARP gets no answer");
         self.finish(Reach::Blocked, Some(why))
+    }
+
+    /// A VXLAN device on the bridge carries the frame to another host: follow it when that host
+    /// is a namespace netview sees (its underlay address holds the tunnel's remote), else say
+    /// where it goes. None when the bridge has no VXLAN port.
+    fn across_vxlan(
+        &mut self,
+        ns: &Namespace,
+        bridge: &str,
+        port: Option<&str>,
+        next_hop: IpAddr,
+        dst: IpAddr,
+        depth: usize,
+    ) -> Option<()> {
+        let t = self.t;
+        let vx = ns.interfaces.iter().find(|i| {
+            i.master.as_deref() == Some(bridge) && i.kind.as_deref() == Some("vxlan") && Some(i.name.as_str()) != port
+        })?;
+        let v = vx.vxlan.as_ref()?;
+        let vni = v.vni.map_or("?".into(), |n| n.to_string());
+        let Some(remote) = v.group.as_deref().and_then(|g| g.parse::<IpAddr>().ok()) else {
+            self.hop(Some(ns.inode), Some(&vx.name), format!("{bridge} floods to {}: VXLAN {vni}", vx.name));
+            self.finish(
+                Reach::LeavesHost,
+                Some(format!("{next_hop} is not on {bridge} here: the frame goes into VXLAN {vni}, whose other ends (learned or in the FDB) are not followed")),
+            );
+            return Some(());
+        };
+        let far = t
+            .namespaces
+            .iter()
+            .find(|n| n.inode != ns.inode && route::owner(n, remote).is_some() && !remote.is_loopback());
+        let far_vx = far.and_then(|n| {
+            n.interfaces
+                .iter()
+                .find(|i| i.kind.as_deref() == Some("vxlan") && i.vxlan.as_ref().is_some_and(|o| o.vni == v.vni))
+        });
+        match (far, far_vx.and_then(|i| i.master.clone().map(|m| (i, m)))) {
+            (Some(far), Some((far_dev, far_bridge))) => {
+                self.hop(
+                    Some(ns.inode),
+                    Some(&vx.name),
+                    format!("VXLAN {vni}: {} → {remote} ({}), into {}", vx.name, far.label, far_dev.name),
+                );
+                self.across_bridge(far, &far_bridge, Some(&far_dev.name.clone()), next_hop, dst, depth + 1);
+            }
+            _ => {
+                self.hop(Some(ns.inode), Some(&vx.name), format!("VXLAN {vni}: {} → {remote}", vx.name));
+                self.finish(
+                    Reach::LeavesHost,
+                    Some(format!(
+                        "{next_hop} is behind the VXLAN tunnel to {remote}, another node: not visible from here"
+                    )),
+                );
+            }
+        }
+        Some(())
     }
 
     /// The packet reached namespace `ns` on interface `iface`.

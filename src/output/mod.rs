@@ -1,7 +1,9 @@
 //! Non-interactive outputs of the topology: deterministic text and JSON.
 
+pub mod cluster;
 pub mod firewall;
 pub mod json;
+pub mod lesson;
 pub mod path;
 pub mod style;
 pub mod table;

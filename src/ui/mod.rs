@@ -6,6 +6,7 @@ mod details_ports;
 pub mod explain;
 pub mod help;
 pub mod layout;
+pub mod lesson;
 pub mod path;
 pub mod status;
 pub mod theme;
@@ -36,13 +37,20 @@ pub fn view(app: &App, frame: &mut Frame) {
     tree::render(app, &t, frame, areas.tree);
     details::render(app, &t, frame, areas.details);
     counters::render(app, &t, frame, areas.counters);
-    explain::render(app, &t, frame, areas.explain);
+    if app.lesson.is_some() {
+        lesson::render(app, &t, frame, areas.explain);
+    } else {
+        explain::render(app, &t, frame, areas.explain);
+    }
     status::render(app, &t, frame, areas.status);
     if app.card {
         explain::render_card(app, &t, frame, area);
     }
     if app.path_open {
         path::render(app, &t, frame, area);
+    }
+    if app.lesson_picker.is_some() {
+        lesson::render_picker(app, &t, frame, area);
     }
     if app.help {
         help::render(&t, frame, area);

@@ -60,6 +60,9 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         if on_path {
             spans.push(Span::styled(" ◆path", t.key));
         }
+        if app.lesson.as_ref().is_some_and(|l| l.highlight.contains(&row.id)) {
+            spans.push(Span::styled(" ◀ look", t.added));
+        }
         if app.path_from.as_ref() == Some(&row.id) {
             spans.push(Span::styled(" ◆from", t.key));
         }
