@@ -93,8 +93,11 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
         /// Print the merged cluster as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tui")]
         json: bool,
+        /// Show the merged cluster in the terminal (scroll with ↑↓, q quits).
+        #[arg(long)]
+        tui: bool,
     },
     /// Classroom lessons: list them, check a lesson's steps on this host, or print a handout.
     Lesson {

@@ -59,8 +59,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             return netview::lab::run(action);
         }
-        Some(Command::Merge { files, json }) => {
+        Some(Command::Merge { files, json, tui }) => {
             drop(runtime);
+            if *tui {
+                return netview::output::cluster::tui(files);
+            }
             return netview::output::cluster::command(files, *json);
         }
         Some(Command::Lesson { action }) => return netview::output::lesson::command(action, lang, &opts, runtime),

@@ -386,3 +386,28 @@ fn write_prints_text_or_json() {
     write(&c, false, &mut out).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), text(&c).join("\n") + "\n");
 }
+
+#[test]
+fn the_cluster_page_scrolls_within_its_lines_in_a_terminal() {
+    use netview::ui::pager::Pager;
+    use ratatui::{Terminal, backend::TestBackend};
+    let nodes = ["vxlan-hostA.json", "vxlan-hostB.json"].map(|f| {
+        let path = format!("{}/tests/fixtures/cluster/{f}", env!("CARGO_MANIFEST_DIR"));
+        netview::output::cluster::read_node(std::path::Path::new(&path)).expect("fixture")
+    });
+    let cluster = netview::model::cluster::merge(nodes.into_iter().collect());
+    let lines = netview::output::cluster::text(&cluster);
+    let n = lines.len();
+    let mut pager = Pager { title: "cluster".into(), lines, offset: 0 };
+    pager.scroll(i64::MAX / 2, 20);
+    assert_eq!(pager.offset, n - 17, "the last page stays full");
+    pager.scroll(-1000, 20);
+    assert_eq!(pager.offset, 0);
+    let mut t = Terminal::new(TestBackend::new(100, 20)).unwrap();
+    t.draw(|f| pager.view(f)).unwrap();
+    let screen: String = t.backend().buffer().content.iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("NODES") && screen.contains("nvc-hostA"), "{screen}");
+    assert!(screen.contains(&format!("lines 1-17 of {n}")), "{screen}");
+    let mut tiny = Terminal::new(TestBackend::new(10, 3)).unwrap();
+    tiny.draw(|f| pager.view(f)).unwrap();
+}

@@ -253,6 +253,30 @@ pub fn command(paths: &[PathBuf], json: bool) -> anyhow::Result<std::process::Ex
     }
 }
 
+/// `netview merge --tui FILE…`: the merged cluster in a scrollable terminal page.
+pub fn tui(paths: &[PathBuf]) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::IsTerminal;
+    use std::process::ExitCode;
+    if !std::io::stdout().is_terminal() {
+        eprintln!("netview: --tui needs a terminal; without it `netview merge` prints the cluster");
+        return Ok(ExitCode::from(2));
+    }
+    let mut nodes = Vec::new();
+    for p in paths {
+        match read_node(p) {
+            Ok(n) => nodes.push(n),
+            Err(e) => {
+                eprintln!("netview: {}", safe(&e));
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let cluster = merge(nodes);
+    let title = format!("cluster of {} nodes", cluster.nodes.len());
+    crate::ui::pager::run(crate::ui::pager::Pager { title, lines: text(&cluster), offset: 0 })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The cluster as `netview merge` prints it: text, or pretty JSON with a final newline.
 pub fn write(cluster: &Cluster, json: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
     if json {

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod help;
 pub mod layout;
 pub mod lesson;
+pub mod pager;
 pub mod path;
 pub mod status;
 pub mod theme;
