@@ -465,3 +465,14 @@ fn fixtures_feed_the_join() {
     assert_eq!(topo.network("docker_gwbridge").unwrap().icc, Some(false));
     assert_eq!(topo.network("docker_gwbridge").unwrap().masquerade, Some(true));
 }
+
+#[test]
+fn a_linked_container_keeps_its_own_name() {
+    // Docker lists a container that another one links to under the link's name too
+    // ("/app/db"), and not always second.
+    let mut list = container_list();
+    let summary = list.iter_mut().find(|c| c.id.as_deref() == Some(DEFAULT_ID)).unwrap();
+    let own = summary.names.as_ref().unwrap()[0].clone();
+    summary.names = Some(vec!["/nvfix-app/db".into(), own.clone()]);
+    assert_eq!(container_obs(summary).name, own.trim_start_matches('/'));
+}

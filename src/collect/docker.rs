@@ -77,11 +77,13 @@ pub fn endpoint_obs(network: &str, e: &EndpointSettings) -> EndpointObs {
 }
 
 pub fn container_obs(c: &ContainerSummary) -> ContainerObs {
-    let name = c
-        .names
-        .as_ref()
-        .and_then(|n| n.first())
-        .map(|n| n.trim_start_matches('/').to_string())
+    // A linked container is also listed under its links' names ("/app/db"): its own name is the
+    // one without a further slash.
+    let names = c.names.as_deref().unwrap_or_default();
+    let own = names.iter().map(|n| n.trim_start_matches('/')).find(|n| !n.contains('/'));
+    let name = own
+        .or_else(|| names.first().map(|n| n.trim_start_matches('/')))
+        .map(str::to_string)
         .unwrap_or_else(|| c.id.clone().unwrap_or_default().chars().take(12).collect());
     let mut endpoints: Vec<EndpointObs> = c
         .network_settings

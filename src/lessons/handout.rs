@@ -120,7 +120,7 @@ pub fn markdown(l: &Lesson, vars: &Vars, lang: Lang) -> String {
         out.push_str(&format!("> {} {}\n\n", if ko { "막히면:" } else { "Hint:" }, s.hint));
     }
     for (name, content) in &l.files {
-        out.push_str(&format!("### {name}\n\n```yaml\n{}\n```\n\n", content.trim_end()));
+        out.push_str(&format!("### {name}\n\n```yaml\n{}\n```\n\n", vars.fill(content).trim_end()));
     }
     out
 }

@@ -37,10 +37,11 @@ pub fn view(app: &App, frame: &mut Frame) {
     let areas = layout::layout(area);
     tree::render(app, &t, frame, areas.tree);
     details::render(app, &t, frame, areas.details);
-    counters::render(app, &t, frame, areas.counters);
     if app.lesson.is_some() {
-        lesson::render(app, &t, frame, areas.explain);
+        // A lesson needs room for its text, commands and check: it takes the counters' place too.
+        lesson::render(app, &t, frame, areas.counters.union(areas.explain));
     } else {
+        counters::render(app, &t, frame, areas.counters);
         explain::render(app, &t, frame, areas.explain);
     }
     status::render(app, &t, frame, areas.status);
