@@ -65,7 +65,15 @@ pub fn watch(app: &App) -> Cmd {
 
 /// Rule counters are re-read every tick only while something on screen shows them.
 pub fn watch_firewall(app: &App) -> bool {
+    use crate::lessons::Check;
     let t = &app.topology;
+    // A lesson step waiting on rule counters needs them fresh too.
+    let step = app.lesson_data().zip(app.lesson.as_ref()).and_then(|(l, s)| l.step.get(s.step));
+    if step
+        .is_some_and(|st| matches!(st.check, Check::DnatCounted { .. } | Check::Published { .. } | Check::Proxy { .. }))
+    {
+        return true;
+    }
     match &app.selected {
         Some(NodeId::PortMapping { .. }) | Some(NodeId::Group(super::Group::Ports)) => true,
         Some(NodeId::Container(id)) => {
@@ -195,11 +203,11 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Char('n') if app.lesson.is_some() => {
             super::lesson::next(app);
-            vec![]
+            vec![Cmd::WatchFirewall(watch_firewall(app))]
         }
         KeyCode::Char('p') if app.lesson.is_some() => {
             super::lesson::prev(app);
-            vec![]
+            vec![Cmd::WatchFirewall(watch_firewall(app))]
         }
         KeyCode::Char('P') => {
             app.paused = !app.paused;
