@@ -22,9 +22,13 @@ pub struct Cli {
     #[arg(long)]
     pub snapshot: bool,
 
-    /// With --snapshot: print JSON ("schema": 1) instead of text.
-    #[arg(long, requires = "snapshot")]
+    /// With --snapshot: print JSON ("schema": 1) instead of text; short for --format json.
+    #[arg(long, requires = "snapshot", conflicts_with = "format")]
     pub json: bool,
+
+    /// With --snapshot: text (default), json, or a graph for slides: dot (Graphviz) or mermaid.
+    #[arg(long, value_enum, requires = "snapshot")]
+    pub format: Option<Format>,
 
     /// Do not contact the Docker engine (netlink view only).
     #[arg(long)]
@@ -146,6 +150,14 @@ pub struct LessonVars {
     /// `{port}`: the host port to publish.
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Dot,
+    Mermaid,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use netview::app::{App, ThemeName};
-use netview::cli::{Cli, Command, LabCommand, Theme};
+use netview::cli::{Cli, Command, Format, LabCommand, Theme};
 use netview::collect::{self, Options};
 use netview::explain::{self, Lang};
 use netview::model;
@@ -78,10 +78,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if cli.json {
-        json::write(&topology, &mut out).context("writing the snapshot")?;
-    } else {
-        text::write(&topology, Style::for_stdout(), &mut out).context("writing the snapshot")?;
+    let format = if cli.json { Format::Json } else { cli.format.unwrap_or(Format::Text) };
+    match format {
+        Format::Json => json::write(&topology, &mut out).context("writing the snapshot")?,
+        Format::Text => text::write(&topology, Style::for_stdout(), &mut out).context("writing the snapshot")?,
+        Format::Dot => {
+            out.write_all(netview::output::graph::dot(&topology).as_bytes()).context("writing the snapshot")?
+        }
+        Format::Mermaid => {
+            out.write_all(netview::output::graph::mermaid(&topology).as_bytes()).context("writing the snapshot")?
+        }
     }
     out.flush().context("writing the snapshot")?;
 

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod firewall;
+pub mod graph;
 pub mod json;
 pub mod lesson;
 pub mod path;
