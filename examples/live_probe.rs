@@ -73,6 +73,7 @@ async fn probe(duration: Duration, interval: Duration, watch: usize) {
                     let _ = control.send(Control::Watch(inodes));
                 }
             }
+            Update::Topology { .. } => {}
             Update::Firewall { ruleset, .. } => {
                 println!("{:8.3}s firewall: {} rules", at(start), ruleset.rule_count());
             }

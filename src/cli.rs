@@ -18,6 +18,15 @@ pub struct Cli {
     #[arg(long, value_name = "LESSON")]
     pub lesson: Option<String>,
 
+    /// Show a saved snapshot (`netview --snapshot --json > file`) instead of this host: no root,
+    /// no Docker needed. Works with --snapshot and in the dashboard.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "demo")]
+    pub replay: Option<std::path::PathBuf>,
+
+    /// Show a realistic demo host (a real snapshot shipped with netview) with moving counters.
+    #[arg(long)]
+    pub demo: bool,
+
     /// Print one snapshot of the host's topology and exit.
     #[arg(long)]
     pub snapshot: bool,
@@ -44,12 +53,17 @@ pub struct Cli {
 
     /// Colours of the interactive view: `projector` is bold and high-contrast for classrooms.
     /// NO_COLOR turns colour off whatever the theme.
-    #[arg(long, value_enum, default_value_t = Theme::Default)]
-    pub theme: Theme,
+    #[arg(long, value_enum)]
+    pub theme: Option<Theme>,
 
     /// Seconds between counter samples in the interactive view.
-    #[arg(long, default_value_t = 1.0, value_name = "SECONDS", value_parser = interval_seconds)]
-    pub interval: f64,
+    #[arg(long, value_name = "SECONDS", value_parser = interval_seconds)]
+    pub interval: Option<f64>,
+
+    /// The config file (default: $XDG_CONFIG_HOME/netview/config.toml): theme, lang, interval and
+    /// [keys]; flags given here win over it.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<std::path::PathBuf>,
 
     /// Seconds to wait for the Docker engine before showing the rest without it.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = positive_seconds)]
@@ -103,6 +117,10 @@ pub enum Command {
         #[arg(long)]
         tui: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `netview man | man -l -`.
+    Man,
     /// Classroom lessons: list them, check a lesson's steps on this host, or print a handout.
     Lesson {
         #[command(subcommand)]

@@ -6,11 +6,13 @@
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod explain;
 pub mod lab;
 pub mod lessons;
 pub mod live;
 pub mod model;
 pub mod output;
+pub mod replay;
 pub mod tui;
 pub mod ui;

@@ -40,7 +40,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    let config = match netview::config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netview: config: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let lang = cli.lang.or(config.lang).unwrap_or_else(Lang::from_env);
     if let Some(Command::Explain { id, no_live }) = &cli.command {
         return explain(id.as_deref(), *no_live, lang, opts, runtime);
     }
@@ -66,15 +73,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             return netview::output::cluster::command(files, *json);
         }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(*shell, &mut Cli::command(), "netview", &mut out);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out).context("writing the manual page")?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Some(Command::Lesson { action }) => return netview::output::lesson::command(action, lang, &opts, runtime),
         _ => {}
     }
     if !cli.snapshot {
-        return interactive(&cli, opts, runtime, lang);
+        return interactive(&cli, &config, opts, runtime, lang);
     }
-    let observation = runtime.block_on(collect::collect(&opts));
+    let topology = match saved_topology(&cli) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            eprintln!("netview: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        None => model::build(&runtime.block_on(collect::collect(&opts))),
+    };
     drop(runtime);
-    let topology = model::build(&observation);
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -98,8 +123,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The snapshot to show instead of this host (`--replay`, `--demo`), if any.
+fn saved_topology(cli: &Cli) -> Option<Result<model::Topology, String>> {
+    if cli.demo {
+        return Some(Ok(netview::replay::demo()));
+    }
+    cli.replay.as_deref().map(netview::replay::load)
+}
+
 /// The terminal dashboard. The terminal is restored on every way out: quit, error, signal, panic.
-fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime, lang: Lang) -> anyhow::Result<ExitCode> {
+fn interactive(
+    cli: &Cli,
+    config: &netview::config::Config,
+    opts: Options,
+    runtime: tokio::runtime::Runtime,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     if let Some(id) = &cli.lesson
         && netview::lessons::lesson(lang, id).is_none()
@@ -114,19 +153,44 @@ fn interactive(cli: &Cli, opts: Options, runtime: tokio::runtime::Runtime, lang:
         return Ok(ExitCode::from(2));
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = match (no_color, cli.theme) {
-        (true, _) => ThemeName::Mono,
-        (false, Theme::Projector) => ThemeName::Projector,
-        (false, Theme::Default) => ThemeName::Default,
+    use netview::config::ThemeSetting;
+    let projector = match cli.theme {
+        Some(t) => t == Theme::Projector,
+        None => config.theme == Some(ThemeSetting::Projector),
     };
-    let interval = Duration::from_secs_f64(cli.interval);
+    let theme = match (no_color, projector) {
+        (true, _) => ThemeName::Mono,
+        (false, true) => ThemeName::Projector,
+        (false, false) => ThemeName::Default,
+    };
+    let interval = Duration::from_secs_f64(cli.interval.or(config.interval).unwrap_or(1.0));
+    let saved = match saved_topology(cli) {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            eprintln!("netview: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        None => None,
+    };
+    let replaying = saved.as_ref().map(|_| {
+        if cli.demo {
+            "demo".to_string()
+        } else {
+            format!("replay of {}", cli.replay.as_deref().unwrap_or_else(|| std::path::Path::new("?")).display())
+        }
+    });
     let result = runtime.block_on(async {
-        let (updates, control) = netview::live::spawn(opts, interval);
+        let (updates, control) = match saved {
+            Some(t) => netview::replay::spawn(t, cli.demo, interval),
+            None => netview::live::spawn(opts, interval),
+        };
         let mut terminal = ratatui::init();
         install_panic_exit();
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
         let mut app = App::new(std::time::Instant::now(), interval, theme);
         app.lang = lang;
+        app.replay = replaying;
+        app.keymap = config.keymap();
         if let Some(id) = &cli.lesson {
             netview::app::lesson::open(&mut app, id);
         }

@@ -59,3 +59,19 @@ fn the_cli_prints_graphs_and_json_stays_the_short_form() {
     let out = Command::new(bin).args(["--format", "dot"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "--format needs --snapshot");
 }
+
+#[test]
+fn completions_and_the_manual_page() {
+    let bin = env!("CARGO_BIN_EXE_netview");
+    for (shell, marker) in [("bash", "_netview()"), ("zsh", "#compdef netview"), ("fish", "complete -c netview")] {
+        let out = Command::new(bin).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker) && text.contains("lesson") && text.contains("--snapshot"), "{shell}: {text}");
+    }
+    let out = Command::new(bin).arg("man").output().unwrap();
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && man.contains(".TH netview 1") && man.contains("\\-\\-replay"), "{man}");
+    let out = Command::new(bin).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("netview {}", env!("CARGO_PKG_VERSION")));
+}

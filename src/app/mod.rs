@@ -122,6 +122,10 @@ pub struct App {
     pub lesson: Option<lesson::LessonState>,
     /// The lesson picker (`L`) is open, with this row selected.
     pub lesson_picker: Option<usize>,
+    /// Showing a saved snapshot ("replay of …", "demo") instead of this host.
+    pub replay: Option<String>,
+    /// Keys from the config file: typed key → the default key of its action ('\0': none).
+    pub keymap: HashMap<char, char>,
 }
 
 impl App {
@@ -161,6 +165,8 @@ impl App {
             path_scroll: 0,
             lesson: None,
             lesson_picker: None,
+            replay: None,
+            keymap: HashMap::new(),
         }
     }
 

@@ -36,6 +36,17 @@ pub fn on_update(app: &mut App, update: Update, clock: &str) -> Vec<Cmd> {
             super::lesson::evaluate(app);
             vec![]
         }
+        Update::Topology { topology, sampled_at } => {
+            let samples: Vec<_> = topology
+                .namespaces
+                .iter()
+                .flat_map(|n| n.interfaces.iter().map(move |i| ((n.inode, i.ifindex), i.stats)))
+                .collect();
+            app.set_topology(*topology, sampled_at);
+            app.rates.ingest(samples, sampled_at);
+            app.last_update = Some(clock.to_string());
+            vec![]
+        }
         Update::Counters { samples, sampled_at } => {
             app.rates.ingest(samples, sampled_at);
             app.last_update = Some(clock.to_string());
@@ -96,7 +107,14 @@ pub fn on_event(app: &mut App, event: Event, now: Instant) -> Vec<Cmd> {
     }
 }
 
-fn on_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
+fn on_key(app: &mut App, mut k: KeyEvent) -> Vec<Cmd> {
+    // Keys given other jobs in the config file (never while typing a filter).
+    if !app.filtering
+        && let KeyCode::Char(c) = k.code
+        && let Some(&d) = app.keymap.get(&c)
+    {
+        k.code = KeyCode::Char(d);
+    }
     if k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c')) {
         app.quit = true;
         return vec![Cmd::Quit];

@@ -25,6 +25,8 @@ pub enum Update {
     Full { observation: Box<Observation>, sampled_at: Instant, reason: String },
     /// Counters of the host namespace and the watched namespaces, sampled at one instant.
     Counters { samples: Vec<(IfKey, Stats)>, sampled_at: Instant },
+    /// A whole topology at once (replay and demo: a saved snapshot, not a live read).
+    Topology { topology: Box<crate::model::Topology>, sampled_at: Instant },
     /// Firewall rules re-read on a tick, for rule counters that move (only while watched).
     Firewall { ruleset: Box<crate::model::firewall::Ruleset>, sampled_at: Instant },
     /// Docker came or went, with the reason when it went.

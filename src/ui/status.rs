@@ -70,6 +70,11 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         let room = usize::from(area.width).saturating_sub(fixed + "docker ✗ ".width()).max(8);
         Span::styled(format!("docker ✗ {}", shorten(docker_err.unwrap_or("unavailable"), room)), t.warn)
     };
+    // A saved snapshot says so first: nothing here is this host, now.
+    let first = match &app.replay {
+        Some(what) => Span::styled(what.clone(), t.warn),
+        None => first,
+    };
     let mut spans = vec![first];
     spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

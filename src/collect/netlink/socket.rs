@@ -38,7 +38,14 @@ impl NlSocket {
         self.buffer
     }
 
+    /// The one place netview's netlink requests are built: only reads leave it.
     fn send(&mut self, message: RouteNetlinkMessage, flags: u16) -> io::Result<u32> {
+        if !is_read_request(&message) {
+            return Err(io::Error::other(format!(
+                "refusing to send a netlink request that would change the system (message type {})",
+                message.message_type()
+            )));
+        }
         self.sequence = self.sequence.wrapping_add(1);
         let mut request = NetlinkMessage::from(message);
         request.header.flags = flags;
@@ -113,4 +120,38 @@ impl NlSocket {
 
 fn invalid(e: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+/// netview only reads: Get* requests, nothing that creates, changes or deletes.
+pub fn is_read_request(m: &RouteNetlinkMessage) -> bool {
+    use RouteNetlinkMessage as M;
+    matches!(
+        m,
+        M::GetLink(_)
+            | M::GetAddress(_)
+            | M::GetRoute(_)
+            | M::GetNeighbour(_)
+            | M::GetNsId(_)
+            | M::GetStats(_)
+            | M::GetRule(_)
+            | M::GetNeighbourTable(_)
+            | M::GetTrafficClass(_)
+            | M::GetQueueDiscipline(_)
+            | M::GetTrafficFilter(_)
+            | M::GetTrafficChain(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtnetlink::packet_route::link::LinkMessage;
+
+    #[test]
+    fn only_reads_pass() {
+        assert!(is_read_request(&RouteNetlinkMessage::GetLink(LinkMessage::default())));
+        assert!(!is_read_request(&RouteNetlinkMessage::NewLink(LinkMessage::default())));
+        assert!(!is_read_request(&RouteNetlinkMessage::DelLink(LinkMessage::default())));
+        assert!(!is_read_request(&RouteNetlinkMessage::SetLink(LinkMessage::default())));
+    }
 }
