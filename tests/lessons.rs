@@ -134,3 +134,14 @@ fn the_first_lesson_is_done_on_the_fixture_host_and_steps_move() {
     netview::app::lesson::prev(&mut a);
     assert_eq!(a.lesson.as_ref().unwrap().step, 0);
 }
+
+#[test]
+fn a_lesson_opened_before_the_first_read_starts_from_that_read() {
+    use netview::app::update::on_update;
+    use netview::live::Update;
+    let mut a = App::new(base(), std::time::Duration::from_secs(1), ThemeName::Default);
+    assert!(netview::app::lesson::open(&mut a, "container-born"));
+    let topology = netview::model::build(&observation());
+    on_update(&mut a, Update::Topology { topology: Box::new(topology), sampled_at: base() }, "14:03:21 UTC");
+    assert_eq!(netview::app::lesson::changes(&a), (vec![], vec![]), "nothing changed yet: the host just appeared");
+}

@@ -541,3 +541,25 @@ fn paths_on_a_shared_network_and_inside_a_shared_namespace() {
     assert_eq!(r.verdict, Reach::Reachable, "{r:#?}");
     assert!(r.hops[0].text.contains("loopback"), "{r:#?}");
 }
+
+#[test]
+fn the_cursor_moves_past_an_object_shown_twice() {
+    // shop-api sits behind two bridges: both its rows must be passable with ↓ and ↑.
+    let mut app = full_app();
+    reveal(&mut app, host_if(12), container_id("shop-api"));
+    reveal(&mut app, host_if(14), container_id("shop-api"));
+    let rows: Vec<usize> =
+        app.rows.iter().enumerate().filter(|(_, r)| r.id == container_id("shop-api")).map(|(i, _)| i).collect();
+    assert_eq!(rows.len(), 2, "shown under both bridges");
+    app.select_row(rows[0] - 1);
+    let mut seen = vec![app.selected_index().unwrap()];
+    for _ in 0..(rows[1] - rows[0] + 2) {
+        type_keys(&mut app, [key(KeyCode::Down)]);
+        seen.push(app.selected_index().unwrap());
+    }
+    assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "every ↓ moves one row: {seen:?}");
+    for _ in 0..3 {
+        type_keys(&mut app, [key(KeyCode::Up)]);
+    }
+    assert_eq!(app.selected_index(), Some(seen[seen.len() - 4]), "and ↑ comes back the same way");
+}

@@ -65,7 +65,18 @@ pub fn evaluate(app: &mut App) {
     let Some(l) = app.lesson_data() else { return };
     let host_ip = host_ip(&app.topology);
     let t = &app.topology;
+    let loaded = app.loaded;
+    let labels = if loaded && app.lesson.as_ref().is_some_and(|s| s.baseline.is_empty()) {
+        Some(super::all_labels(&app.topology))
+    } else {
+        None
+    };
+    let t = &app.topology;
     let Some(s) = app.lesson.as_mut() else { return };
+    // Opened before the first read (`--lesson`): the step begins with the first picture.
+    if let Some(labels) = labels {
+        s.baseline = labels;
+    }
     s.vars.host_ip = host_ip;
     s.done = l.step.iter().map(|st| checks::holds(t, &st.check, &s.vars)).collect();
     let selectors = l.step.get(s.step).map_or(&[][..], |st| &st.highlight[..]);

@@ -78,6 +78,8 @@ pub struct App {
     /// Nodes whose expansion differs from the default.
     pub toggled: HashSet<NodeId>,
     pub selected: Option<NodeId>,
+    /// Which row the selection is on when its object has several (a container on two bridges).
+    pub selected_at: Option<usize>,
     /// First tree row on screen.
     pub tree_offset: usize,
     pub focus: Pane,
@@ -137,6 +139,7 @@ impl App {
             rows: Vec::new(),
             toggled: HashSet::new(),
             selected: None,
+            selected_at: None,
             tree_offset: 0,
             focus: Pane::Tree,
             filter: String::new(),
@@ -223,7 +226,18 @@ impl App {
 
     pub fn selected_index(&self) -> Option<usize> {
         let id = self.selected.as_ref()?;
-        self.rows.iter().position(|r| &r.id == id)
+        match self.selected_at {
+            Some(i) if self.rows.get(i).is_some_and(|r| &r.id == id) => Some(i),
+            _ => self.rows.iter().position(|r| &r.id == id),
+        }
+    }
+
+    /// Select the object on row `i`, on that very row.
+    pub fn select_row(&mut self, i: usize) {
+        if let Some(r) = self.rows.get(i) {
+            self.selected = Some(r.id.clone());
+            self.selected_at = Some(i);
+        }
     }
 
     pub fn selected_row(&self) -> Option<&Row> {

@@ -325,7 +325,7 @@ pub fn move_selection(app: &mut App, delta: i32) {
     let current = app.selected_index().unwrap_or(0) as i64;
     let last = app.rows.len() as i64 - 1;
     let i = (current + i64::from(delta)).clamp(0, last) as usize;
-    app.selected = Some(app.rows[i].id.clone());
+    app.select_row(i);
 }
 
 fn toggle(app: &mut App) {
@@ -348,8 +348,8 @@ fn collapse_or_parent(app: &mut App) {
         return;
     }
     let depth = row.depth;
-    if let Some(parent) = app.rows[..i].iter().rev().find(|r| r.depth < depth) {
-        app.selected = Some(parent.id.clone());
+    if let Some(p) = app.rows[..i].iter().rposition(|r| r.depth < depth) {
+        app.select_row(p);
     }
 }
 
@@ -361,8 +361,8 @@ fn expand_or_child(app: &mut App) {
     }
     if !row.expanded {
         toggle(app);
-    } else if let Some(child) = app.rows.get(i + 1) {
-        app.selected = Some(child.id.clone());
+    } else if i + 1 < app.rows.len() {
+        app.select_row(i + 1);
     }
 }
 
@@ -394,8 +394,8 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Cmd> {
                 && m.column + 1 < tree.x + tree.width;
             if pane == Some(Pane::Tree) && on_row {
                 let line = usize::from(m.row - tree.y - 1);
-                if let Some(row) = app.rows.get(app.tree_offset + line) {
-                    app.selected = Some(row.id.clone());
+                if app.tree_offset + line < app.rows.len() {
+                    app.select_row(app.tree_offset + line);
                 }
             }
         }

@@ -28,7 +28,14 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{} {}/{}  ", if ko { "단계" } else { "Step" }, s.step + 1, l.step.len()), t.dim),
             Span::styled(step.title.clone(), t.title),
             status,
-            Span::styled(format!("  ({total_done}/{} {})", l.step.len(), if ko { "완료" } else { "done" }), t.dim),
+            Span::styled(
+                if ko {
+                    format!("  (단계 {}개 중 {total_done}개 완료)", l.step.len())
+                } else {
+                    format!("  ({total_done} of {} steps done)", l.step.len())
+                },
+                t.dim,
+            ),
         ]),
         Line::raw(step.text.clone()),
         Line::from(vec![Span::styled(if ko { "볼 곳: " } else { "Look: " }, t.dim), Span::raw(step.look.clone())]),
