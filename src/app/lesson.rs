@@ -64,7 +64,6 @@ pub fn prev(app: &mut App) {
 pub fn evaluate(app: &mut App) {
     let Some(l) = app.lesson_data() else { return };
     let host_ip = host_ip(&app.topology);
-    let t = &app.topology;
     let loaded = app.loaded;
     let labels = if loaded && app.lesson.as_ref().is_some_and(|s| s.baseline.is_empty()) {
         Some(super::all_labels(&app.topology))
