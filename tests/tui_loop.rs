@@ -242,9 +242,10 @@ fn selected_line(buf: &Buffer) -> Option<String> {
 }
 
 /// The start of a counters row as the counters pane lays it out.
-fn counter_row(label: &str, rx: &str, tx: &str) -> String {
+/// A counters row; the label column is as wide as the pane's longest label, at least 12.
+fn counter_row(label: &str, rx: &str, tx: &str, width: usize) -> String {
     let (rx, tx) = (rx.trim_end_matches("/s"), tx.trim_end_matches("/s"));
-    format!("{:<12.12} {rx:>10} {tx:>10}", label)
+    format!("{label:<width$} {rx:>10} {tx:>10}")
 }
 
 /// The loop stamps updates with the wall clock ("14:03:21 UTC"): only its shape can be checked.
@@ -345,9 +346,9 @@ async fn selecting_a_container_asks_for_its_namespace_counters() {
     let out = drive(&mut t, &mut app, vec![Up(counters(&o, 1)), Up(counters(&o, 2)), Capture("rates")]).await;
     out.ok();
     let s = screen(out.capture("rates"));
-    assert!(s.contains(&counter_row("eth1 (backend)", "400.0 KiB/s", "8.0 KiB/s")), "{s}");
-    assert!(s.contains(&counter_row("eth0 (shop)", "20.0 KiB/s", "150.0 KiB/s")), "{s}");
-    assert!(s.contains(&counter_row("all together", "420.0 KiB/s", "158.0 KiB/s")), "{s}");
+    assert!(s.contains(&counter_row("eth1 (backend)", "400.0 KiB/s", "8.0 KiB/s", 14)), "{s}");
+    assert!(s.contains(&counter_row("eth0 (shop)", "20.0 KiB/s", "150.0 KiB/s", 14)), "{s}");
+    assert!(s.contains(&counter_row("all together", "420.0 KiB/s", "158.0 KiB/s", 14)), "{s}");
     assert!(has_clock(&status_line(out.capture("rates"))), "the time of the last update");
 }
 
@@ -734,9 +735,9 @@ async fn counters_update_the_rates_and_the_clock() {
     let out = drive(&mut t, &mut app, vec![Capture("first"), Up(counters(&o, 1)), Capture("second")]).await;
     out.ok();
     let first = screen(out.capture("first"));
-    assert!(first.contains(&counter_row("eth0", "…", "…")), "no rate from one sample: {first}");
+    assert!(first.contains(&counter_row("eth0", "…", "…", 12)), "no rate from one sample: {first}");
     let second = screen(out.capture("second"));
-    assert!(second.contains(&counter_row("eth0", "512.0 KiB/s", "64.0 KiB/s")), "{second}");
+    assert!(second.contains(&counter_row("eth0", "512.0 KiB/s", "64.0 KiB/s", 12)), "{second}");
     assert!(has_clock(&status_line(out.capture("second"))), "{}", status_line(out.capture("second")));
 }
 

@@ -130,9 +130,25 @@ impl Width {
     }
 }
 
-fn columns(label: &str, cells: [String; 8], width: Width) -> String {
+/// Columns after the label, for each width.
+fn fixed_columns(width: Width) -> usize {
+    match width {
+        Width::Compact => 22,
+        Width::Narrow => 48,
+        Width::Wide => 70,
+    }
+}
+
+/// As wide as the longest label (at least 12), as far as the pane allows.
+fn label_width(labels: &[&str], pane: u16, width: Width) -> usize {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let room = usize::from(pane).saturating_sub(fixed_columns(width)).max(12);
+    longest.clamp(12, room)
+}
+
+fn columns(label: &str, cells: [String; 8], width: Width, lw: usize) -> String {
     let [rx, tx, rxp, txp, rxt, txt, err, drop] = cells;
-    let mut line = format!("{label:<12.12} {rx:>10} {tx:>10}");
+    let mut line = format!("{label:<lw$.lw$} {rx:>10} {tx:>10}");
     if width >= Width::Narrow {
         line.push_str(&format!(" {rxp:>7} {txp:>7} {err:>4} {drop:>4}"));
     }
@@ -142,7 +158,7 @@ fn columns(label: &str, cells: [String; 8], width: Width) -> String {
     line
 }
 
-fn row(label: &str, r: &Rate, width: Width) -> String {
+fn row(label: &str, r: &Rate, width: Width, lw: usize) -> String {
     let s = &r.totals;
     columns(
         label,
@@ -157,12 +173,13 @@ fn row(label: &str, r: &Rate, width: Width) -> String {
             (s.rx_dropped + s.tx_dropped).to_string(),
         ],
         width,
+        lw,
     )
 }
 
-fn header(width: Width) -> String {
+fn header(width: Width, lw: usize) -> String {
     let cells = ["rx/s", "tx/s", "rx pkt", "tx pkt", "rx total", "tx total", "err", "drop"].map(String::from);
-    columns("interface", cells, width)
+    columns("interface", cells, width, lw)
 }
 
 pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
@@ -176,10 +193,12 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     }
     let rates: Vec<(String, Option<Rate>)> = sources.iter().map(|s| (s.label.clone(), rate_of(app, s))).collect();
     let wide = Width::for_columns(inner.width);
-    let mut lines = vec![Line::styled(header(wide), t.dim)];
+    let labels: Vec<&str> = rates.iter().map(|(l, _)| l.as_str()).collect();
+    let lw = label_width(&labels, inner.width, wide);
+    let mut lines = vec![Line::styled(header(wide, lw), t.dim)];
     for (label, r) in &rates {
         match r {
-            Some(r) => lines.push(Line::raw(row(label, r, wide))),
+            Some(r) => lines.push(Line::raw(row(label, r, wide, lw))),
             None => lines.push(Line::styled(format!("{label:<16} waiting for a sample"), t.dim)),
         }
     }
@@ -192,7 +211,7 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     if present.len() > 1
         && let Some(s) = &total
     {
-        lines.push(Line::styled(row("all together", s, wide), t.title));
+        lines.push(Line::styled(row("all together", s, wide, lw), t.title));
     }
     if let Some(n) = note {
         lines.push(Line::from(Span::styled(n, t.dim)));
