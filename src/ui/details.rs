@@ -4,6 +4,7 @@ use super::pane_block;
 use super::theme::Theme;
 use crate::app::{App, Group, NodeId, Pane};
 use crate::model::{Container, Interface, Namespace, Network, Topology};
+use crate::output::style::safe;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -29,16 +30,17 @@ pub(super) struct Out<'t> {
 
 impl Out<'_> {
     pub(super) fn head(&mut self, s: impl Into<String>) {
-        self.lines.push(Line::styled(s.into(), self.t.title));
+        self.lines.push(Line::styled(safe(&s.into()), self.t.title));
     }
     pub(super) fn kv(&mut self, k: &str, v: impl Into<String>) {
-        self.lines.push(Line::from(vec![Span::styled(format!("{k:<11}"), self.t.dim), Span::raw(v.into())]));
+        self.lines.push(Line::from(vec![Span::styled(format!("{k:<11}"), self.t.dim), Span::raw(safe(&v.into()))]));
     }
     pub(super) fn text(&mut self, s: impl Into<String>) {
-        self.lines.push(Line::raw(s.into()));
+        self.lines.push(Line::raw(safe(&s.into())));
     }
     pub(super) fn cmd(&mut self, c: impl Into<String>) {
-        self.lines.push(Line::from(vec![Span::styled("$ ", self.t.dim), Span::styled(c.into(), self.t.command)]));
+        self.lines
+            .push(Line::from(vec![Span::styled("$ ", self.t.dim), Span::styled(safe(&c.into()), self.t.command)]));
     }
     pub(super) fn blank(&mut self) {
         self.lines.push(Line::raw(""));

@@ -55,7 +55,8 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         let mut spans = vec![
             Span::raw("  ".repeat(usize::from(row.depth))),
             Span::styled(marker, t.dim),
-            Span::styled(row.text.clone(), name_style),
+            // Names come from the system: control characters are shown escaped, never sent raw.
+            Span::styled(crate::output::style::safe(&row.text), name_style),
         ];
         if on_path {
             spans.push(Span::styled(" ◆path", t.key));
@@ -70,7 +71,7 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
             spans.push(Span::styled(" +new", t.added));
         }
         if !row.detail.is_empty() {
-            spans.push(Span::styled(format!("  {}", row.detail), t.dim));
+            spans.push(Span::styled(format!("  {}", crate::output::style::safe(&row.detail)), t.dim));
         }
         let line = if Some(i) == selected {
             // One style for the whole selected row, so no kind colour sits on the highlight.

@@ -91,7 +91,16 @@ impl NlSocket {
                 if length == 0 || length > bytes.len() {
                     return Err(io::Error::other("malformed netlink message"));
                 }
-                let message = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&bytes[..length]);
+                let message = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&bytes[..length]).or_else(|e| {
+                    // Interface names are bytes to the kernel but strings to the parser: a name
+                    // that is not UTF-8 fails the whole link. Read it with those bytes as '?'.
+                    let mut copy = bytes[..length].to_vec();
+                    if printable_link_names(&mut copy) {
+                        NetlinkMessage::<RouteNetlinkMessage>::deserialize(&copy)
+                    } else {
+                        Err(e)
+                    }
+                });
                 offset += (length + 3) & !3; // messages are 4-byte aligned
                 let message = match message {
                     Ok(m) => m,
@@ -116,6 +125,36 @@ impl NlSocket {
             }
         }
     }
+}
+
+/// In an RTM_NEWLINK message, replace the non-ASCII bytes of an IFLA_IFNAME (or IFLA_IFALIAS)
+/// that is not UTF-8 with '?', keeping every length. True when something was replaced.
+pub fn printable_link_names(msg: &mut [u8]) -> bool {
+    const RTM_NEWLINK: u16 = 16;
+    const HEADERS: usize = 16 + 16; // nlmsghdr + ifinfomsg
+    const IFLA_IFNAME: u16 = 3;
+    const IFLA_IFALIAS: u16 = 20;
+    if msg.len() < HEADERS || u16::from_ne_bytes([msg[4], msg[5]]) != RTM_NEWLINK {
+        return false;
+    }
+    let mut changed = false;
+    let mut at = HEADERS;
+    while at + 4 <= msg.len() {
+        let len = usize::from(u16::from_ne_bytes([msg[at], msg[at + 1]]));
+        let kind = u16::from_ne_bytes([msg[at + 2], msg[at + 3]]) & 0x3fff;
+        if len < 4 || at + len > msg.len() {
+            break;
+        }
+        if matches!(kind, IFLA_IFNAME | IFLA_IFALIAS) {
+            let value = &mut msg[at + 4..at + len];
+            if std::str::from_utf8(value.split(|b| *b == 0).next().unwrap_or_default()).is_err() {
+                value.iter_mut().filter(|b| **b >= 0x80).for_each(|b| *b = b'?');
+                changed = true;
+            }
+        }
+        at += (len + 3) & !3;
+    }
+    changed
 }
 
 fn invalid(e: impl std::fmt::Display) -> io::Error {
@@ -146,6 +185,33 @@ pub fn is_read_request(m: &RouteNetlinkMessage) -> bool {
 mod tests {
     use super::*;
     use rtnetlink::packet_route::link::LinkMessage;
+
+    /// An RTM_NEWLINK with one IFLA_IFNAME attribute holding `name` (NUL-terminated).
+    fn newlink(name: &[u8]) -> Vec<u8> {
+        let attr_len = 4 + name.len() + 1;
+        let total = 32 + ((attr_len + 3) & !3);
+        let mut m = vec![0u8; total];
+        m[0..4].copy_from_slice(&(total as u32).to_ne_bytes());
+        m[4..6].copy_from_slice(&16u16.to_ne_bytes());
+        m[32..34].copy_from_slice(&(attr_len as u16).to_ne_bytes());
+        m[34..36].copy_from_slice(&3u16.to_ne_bytes());
+        m[36..36 + name.len()].copy_from_slice(name);
+        m
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_become_printable() {
+        let mut m = newlink(b"nv-\xff\xfe");
+        assert!(printable_link_names(&mut m));
+        assert_eq!(&m[36..41], b"nv-??");
+        let mut ok = newlink("nv-한".as_bytes());
+        assert!(!printable_link_names(&mut ok), "valid UTF-8 stays as it is");
+        let mut short = vec![0u8; 10];
+        assert!(!printable_link_names(&mut short));
+        let mut bad_len = newlink(b"x");
+        bad_len[32..34].copy_from_slice(&900u16.to_ne_bytes());
+        assert!(!printable_link_names(&mut bad_len), "a broken attribute stops the walk");
+    }
 
     #[test]
     fn only_reads_pass() {
