@@ -83,7 +83,7 @@ fn odd_interface_names_are_shown_safely() {
         let right = r.char_indices().filter(|(_, c)| *c == '┃').map(|(i, _)| r[..i].chars().count()).nth(1);
         let width: usize = r[..r.char_indices().filter(|(_, c)| *c == '┃').nth(1).map_or(r.len(), |(i, _)| i)]
             .chars()
-            .map(|c| unicode_width(c))
+            .map(unicode_width)
             .sum();
         assert!(right.is_some() && width == 53, "the tree's right border moved ({width} cells): {r:?}");
     }
