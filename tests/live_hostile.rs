@@ -124,3 +124,37 @@ fn an_unprivileged_user_gets_the_host_view_and_notes() {
     assert_eq!(v["host"]["root"], false);
     assert!(v["namespaces"].as_array().is_some_and(|a| a.iter().any(|n| n["host"] == true)));
 }
+
+#[test]
+fn docker_that_is_a_file_garbage_or_silent_is_bounded_and_named() {
+    if !live("docker_that_is_a_file_garbage_or_silent_is_bounded_and_named") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("{}-docker", prefix('h')));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("not-a-socket");
+    std::fs::write(&file, "hello").unwrap();
+    // A Docker API that accepts connections and never answers.
+    let silent = dir.join("silent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&silent).unwrap();
+    let keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().take(8).flatten() {
+            held.push(c);
+        }
+    });
+    for host in [format!("unix://{}", file.display()), "garbage".to_string(), format!("unix://{}", silent.display())] {
+        let at = format!("DOCKER_HOST={host}");
+        let out =
+            netview(&["--snapshot", "--json", "--docker-timeout", "1", "--no-firewall"], &[("DOCKER_HOST", &host)]);
+        assert_clean_exit(&out, &at);
+        assert!(out.elapsed < Duration::from_secs(8), "{at}: the UI-less read took {:?}", out.elapsed);
+        let v = json(&out.stdout, &at);
+        assert_eq!(v["docker"]["available"], false, "{at}");
+        let error = v["docker"]["error"].as_str().unwrap_or_default();
+        assert!(!error.is_empty() && !error.contains('\n'), "{at}: {error:?}");
+        eprintln!("{at}: {error}");
+    }
+    drop(keep);
+    let _ = std::fs::remove_dir_all(&dir);
+}
