@@ -158,3 +158,32 @@ fn docker_that_is_a_file_garbage_or_silent_is_bounded_and_named() {
     drop(keep);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_in_run_netns_a_full_stdout_and_a_closed_one() {
+    if !live("a_file_in_run_netns_a_full_stdout_and_a_closed_one") {
+        return;
+    }
+    let p = prefix('h');
+    let _guard = Guard::new(&p);
+    // Not a namespace: a plain file where `ip netns add` would put one.
+    let bogus = format!("/run/netns/{p}bogus");
+    std::fs::create_dir_all("/run/netns").unwrap();
+    std::fs::write(&bogus, "not a namespace").unwrap();
+    let out = netview(&["--snapshot", "--json", "--no-docker", "--no-firewall"], &[]);
+    let _ = std::fs::remove_file(&bogus);
+    assert_clean_exit(&out, "a file in /run/netns");
+    let v = json(&out.stdout, "snapshot");
+    let listed = v["namespaces"].as_array().unwrap().iter().any(|n| n["paths"].to_string().contains("bogus"));
+    assert!(!listed, "a plain file is not listed as a namespace");
+    // A full stdout: a clear error and a failure status, no panic.
+    let full = Command::new(NETVIEW)
+        .args(["--snapshot", "--no-docker", "--no-firewall"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{err}");
+    assert!(err.contains("writing the snapshot") && err.contains("No space left"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

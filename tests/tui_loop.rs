@@ -811,3 +811,26 @@ async fn clicks_on_the_tree_borders_select_nothing() {
     let bottom = selected_text(&app);
     assert_eq!((top.as_str(), bottom.as_str()), ("eth0", "eth0"), "what clicks on the top and bottom borders selected");
 }
+
+#[tokio::test]
+async fn a_terminal_resized_hundreds_of_times_never_breaks() {
+    // 20×5, 1×1 and the sizes around the minimum, over and over with keys in between, as a window
+    // being dragged sends them: the loop draws every one and ends on a full, correct screen.
+    let mut t = terminal(80, 24);
+    let mut app = new_app();
+    let sizes = [(20, 5), (1, 1), (59, 15), (60, 16), (200, 60), (61, 17), (120, 40), (20, 5)];
+    let mut steps = vec![Up(full(observation(), 0))];
+    for i in 0..400 {
+        let (w, h) = sizes[i % sizes.len()];
+        steps.push(Resize(w, h));
+        if i % 7 == 0 {
+            steps.push(ch('j'));
+        }
+    }
+    steps.push(Resize(120, 40));
+    steps.push(Capture("end"));
+    let out = drive(&mut t, &mut app, steps).await;
+    out.ok();
+    let s = screen(out.capture("end"));
+    assert!(s.contains("Topology") && s.contains("Details") && !s.contains("enlarge"), "{s}");
+}
