@@ -1,0 +1,155 @@
+//! The Docker engine stopped and started again (NETVIEW_LIVE_TESTS=1, root, Docker) while the
+//! live source and a `--snapshot` loop run: nothing crashes, the source says Docker is gone and
+//! keeps the netlink view, and the Docker view returns within 2 s of the engine answering again,
+//! with a full read that matches `docker ps`. A guard starts the engine again whatever happens.
+
+mod support;
+
+use netview::live::{self, Update};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use support::*;
+
+/// The running dockerd's command line, to start it again exactly so.
+fn dockerd() -> Option<(u32, Vec<String>)> {
+    let pid: u32 = run("pgrep", &["-x", "dockerd"]).ok()?.lines().next()?.trim().parse().ok()?;
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args =
+        raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    Some((pid, args))
+}
+
+fn engine_answers() -> bool {
+    exec(Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]), Duration::from_secs(5))
+        .is_ok_and(|o| o.status.success())
+}
+
+fn start_engine(args: &[String]) {
+    use std::os::unix::process::CommandExt;
+    let log = std::fs::File::create("/tmp/nvt-dockerd.log").unwrap();
+    Command::new(&args[0])
+        .args(&args[1..])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .expect("start dockerd");
+}
+
+/// Whatever happens, the engine runs again when the test ends.
+struct Engine(Vec<String>);
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if !engine_answers() {
+            if dockerd().is_none() {
+                start_engine(&self.0);
+            }
+            let until = Instant::now() + Duration::from_secs(60);
+            while !engine_answers() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+    }
+}
+
+#[test]
+fn docker_stopped_and_started_again() {
+    if !live("docker_stopped_and_started_again") {
+        return;
+    }
+    let (pid, args) = dockerd().expect("a running dockerd");
+    let _engine = Engine(args.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (mut rx, ctl) = rt.block_on(async { live::spawn(Default::default(), Duration::from_millis(500)) });
+    let recv = |rx: &mut tokio::sync::mpsc::Receiver<Update>, limit: Duration| {
+        rt.block_on(async { tokio::time::timeout(limit, rx.recv()).await.ok().flatten() })
+    };
+    // A first full read with Docker.
+    loop {
+        match recv(&mut rx, Duration::from_secs(30)).expect("updates") {
+            Update::Full { observation, .. } if observation.docker.available => break,
+            _ => {}
+        }
+    }
+    // Snapshots keep being taken the whole time.
+    let stop = Arc::new(AtomicBool::new(false));
+    let loop_stop = stop.clone();
+    let snapshots = std::thread::spawn(move || {
+        let mut results = Vec::new();
+        while !loop_stop.load(Ordering::Relaxed) {
+            let out = netview(&["--snapshot", "--json", "--docker-timeout", "2", "--no-firewall"], &[]);
+            let docker =
+                serde_json::from_str::<serde_json::Value>(&out.stdout).ok().map(|v| v["docker"]["available"] == true);
+            results.push((out.status.success() && !out.stderr.contains("panicked"), docker));
+        }
+        results
+    });
+
+    must("kill", &["-TERM", &pid.to_string()]);
+    let until = Instant::now() + Duration::from_secs(60);
+    while dockerd().is_some_and(|(p, _)| p == pid) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(dockerd().is_none(), "dockerd did not stop");
+    // The source says Docker went, and goes on with netlink.
+    let mut said_gone = false;
+    let mut netlink_while_gone = false;
+    let gone_until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < gone_until && !(said_gone && netlink_while_gone) {
+        match recv(&mut rx, Duration::from_secs(2)) {
+            Some(Update::Docker { available: false, .. }) => said_gone = true,
+            Some(Update::Counters { samples, .. }) if said_gone && !samples.is_empty() => netlink_while_gone = true,
+            Some(Update::Full { observation, .. }) if said_gone && !observation.namespaces.is_empty() => {
+                netlink_while_gone = true
+            }
+            _ => {}
+        }
+    }
+    assert!(said_gone, "the source never said Docker went away");
+    assert!(netlink_while_gone, "the netlink view stopped with Docker");
+
+    start_engine(&args);
+    let until = Instant::now() + Duration::from_secs(60);
+    while !engine_answers() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let back = Instant::now();
+    assert!(engine_answers(), "dockerd did not come back: see /tmp/nvt-dockerd.log");
+    // The Docker view returns, with a full read of the engine.
+    let mut seen_back = None;
+    let mut full_after = None;
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until && full_after.is_none() {
+        match recv(&mut rx, Duration::from_secs(2)) {
+            Some(Update::Docker { available: true, .. }) if seen_back.is_none() => seen_back = Some(back.elapsed()),
+            Some(Update::Full { observation, .. }) if observation.docker.available => {
+                seen_back.get_or_insert(back.elapsed());
+                full_after = Some(observation);
+            }
+            _ => {}
+        }
+    }
+    let seen_back = seen_back.expect("the Docker view never came back");
+    eprintln!("Docker view back {} ms after the engine answered again", seen_back.as_millis());
+    assert!(seen_back <= Duration::from_secs(2), "back after {seen_back:?}");
+    let obs = full_after.expect("a full read after Docker returned");
+    let mut truth: Vec<String> =
+        must("docker", &["ps", "-a", "--format", "{{.Names}}"]).lines().map(str::to_string).collect();
+    let mut seen: Vec<String> = obs.docker.containers.iter().map(|c| c.name.clone()).collect();
+    truth.sort();
+    seen.sort();
+    assert_eq!(seen, truth, "nothing stale after the resync");
+
+    stop.store(true, Ordering::Relaxed);
+    let results = snapshots.join().unwrap();
+    assert!(results.iter().all(|(ok, _)| *ok), "a snapshot failed or panicked: {results:?}");
+    assert!(results.iter().any(|(_, d)| *d == Some(false)), "some snapshot ran while Docker was away: {results:?}");
+    eprintln!("{} snapshots during the restart, all exit 0", results.len());
+    let _ = ctl.send(live::Control::Quit);
+    drop(rx);
+    rt.shutdown_timeout(Duration::from_secs(2));
+}
