@@ -187,3 +187,32 @@ fn a_file_in_run_netns_a_full_stdout_and_a_closed_one() {
     assert!(err.contains("writing the snapshot") && err.contains("No space left"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn very_long_container_and_network_names() {
+    if !live("very_long_container_and_network_names") {
+        return;
+    }
+    let p = prefix('h');
+    let _guard = Guard::new(&p);
+    let net = format!("{p}{}", "n".repeat(150));
+    let ctr = format!("{p}{}", "c".repeat(200));
+    create_network(&net, std::process::id() as usize + 31, false, &[]);
+    run_d(&["--name", &ctr, "--network", &net, IMAGE, "sleep", "120"]);
+    let text = netview(&["--snapshot", "--no-firewall"], &[]);
+    assert_clean_exit(&text, "netview --snapshot");
+    assert!(text.stdout.contains(&ctr) && text.stdout.contains(&net), "both names in full");
+    // The dashboard draws them clipped to its panes, at a small and a large size.
+    let v = snapshot_json(&[]);
+    let t: netview::model::Topology = serde_json::from_value(v).unwrap();
+    for (w, h) in [(60u16, 16u16), (120, 40)] {
+        let mut app =
+            netview::app::App::new(std::time::Instant::now(), Duration::from_secs(1), netview::app::ThemeName::Default);
+        app.set_topology(t.clone(), std::time::Instant::now());
+        app.filter = ctr[..20].to_string();
+        app.refresh_rows();
+        app.size = (w, h);
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        term.draw(|f| netview::ui::view(&app, f)).unwrap();
+    }
+}
