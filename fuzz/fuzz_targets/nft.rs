@@ -1,0 +1,9 @@
+//! `nft -j list ruleset` JSON → tables.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = netview::collect::firewall::nft::parse(text);
+});
