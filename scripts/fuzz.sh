@@ -62,6 +62,10 @@ if ! rustc "${toolchain[@]}" --version | grep -q nightly; then
   export RUSTC_BOOTSTRAP=1
   env_prefix="RUSTC_BOOTSTRAP=1 "
 fi
+if [[ -z ${CXX:-} ]] && ! command -v c++ >/dev/null; then
+  echo "fuzz.sh: libfuzzer-sys compiles libFuzzer with a C++ compiler and there is none (apt-get install g++)" >&2
+  exit 2
+fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "== installing cargo-fuzz =="
   cargo install cargo-fuzz --locked
@@ -108,7 +112,7 @@ for t in "${targets[@]}"; do
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
     echo "---- $t: output from the first sign of trouble ----"
     # The panic message and its backtrace come first, then libFuzzer's and the sanitizer's report.
-    first=$(grep -n -m 1 -E "panicked at|==[0-9]+==ERROR|ERROR: libFuzzer|^SUMMARY|^ALARM|out-of-memory" "$log" | cut -d: -f1)
+    first=$(grep -n -m 1 -E "panicked at|==[0-9]+==ERROR|ERROR: libFuzzer|^SUMMARY|^ALARM|out-of-memory" "$log" | cut -d: -f1 || true)
     if [[ -n $first ]]; then tail -n "+$first" "$log" | head -n 120; else tail -n 60 "$log"; fi
     echo "----"
     if [[ -n $artifact ]]; then
@@ -131,5 +135,4 @@ if [[ ${#failed[@]} -gt 0 ]]; then
   echo "fuzz: crash in ${failed[*]}" >&2
   exit 1
 fi
-[[ ${#targets[@]} -eq 1 ]] && s="" || s=s
-echo "fuzz: no crash in ${#targets[@]} target$s"
+echo "fuzz: no crash (${#targets[@]} targets run)"
