@@ -17,6 +17,8 @@ pub struct LessonState {
     pub baseline: HashMap<NodeId, String>,
     /// Rows that glow for the current step.
     pub highlight: HashSet<NodeId>,
+    /// Labels of objects added and removed since the step began, as of the last update.
+    pub changed: (Vec<String>, Vec<String>),
 }
 
 impl App {
@@ -65,17 +67,14 @@ pub fn evaluate(app: &mut App) {
     let Some(l) = app.lesson_data() else { return };
     let host_ip = host_ip(&app.topology);
     let loaded = app.loaded;
-    let labels = if loaded && app.lesson.as_ref().is_some_and(|s| s.baseline.is_empty()) {
-        Some(super::all_labels(&app.topology))
-    } else {
-        None
-    };
+    let labels = super::all_labels(&app.topology);
     let t = &app.topology;
     let Some(s) = app.lesson.as_mut() else { return };
     // Opened before the first read (`--lesson`): the step begins with the first picture.
-    if let Some(labels) = labels {
-        s.baseline = labels;
+    if loaded && s.baseline.is_empty() {
+        s.baseline = labels.clone();
     }
+    s.changed = diff(&s.baseline, &labels);
     s.vars.host_ip = host_ip;
     s.done = l.step.iter().map(|st| checks::holds(t, &st.check, &s.vars)).collect();
     let selectors = l.step.get(s.step).map_or(&[][..], |st| &st.highlight[..]);
@@ -88,14 +87,16 @@ pub fn host_ip(t: &Topology) -> Option<String> {
     r.addresses.iter().find(|a| a.contains('.')).map(|a| crate::model::net::strip_prefix_len(a).to_string())
 }
 
-/// Objects added and removed since the step began, by label.
+/// Objects added and removed since the step began, by label (worked out on each update, not per frame).
 pub fn changes(app: &App) -> (Vec<String>, Vec<String>) {
-    let Some(s) = &app.lesson else { return (vec![], vec![]) };
-    let now = super::all_labels(&app.topology);
+    app.lesson.as_ref().map(|s| s.changed.clone()).unwrap_or_default()
+}
+
+fn diff(baseline: &HashMap<NodeId, String>, now: &HashMap<NodeId, String>) -> (Vec<String>, Vec<String>) {
     let mut added: Vec<String> =
-        now.iter().filter(|(id, _)| !s.baseline.contains_key(id)).map(|(_, l)| l.clone()).collect();
+        now.iter().filter(|(id, _)| !baseline.contains_key(id)).map(|(_, l)| l.clone()).collect();
     let mut removed: Vec<String> =
-        s.baseline.iter().filter(|(id, _)| !now.contains_key(id)).map(|(_, l)| l.clone()).collect();
+        baseline.iter().filter(|(id, _)| !now.contains_key(id)).map(|(_, l)| l.clone()).collect();
     added.sort();
     added.dedup();
     removed.sort();
