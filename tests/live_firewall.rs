@@ -48,22 +48,6 @@ fn http_get(addr: SocketAddr) -> bool {
     matches!(s.read(&mut buf), Ok(n) if n > 0 && buf.starts_with(b"HTTP/"))
 }
 
-/// One HTTP exchange from inside a namespace, with busybox nc (bounded by its own -w).
-fn http_from_namespace(ns: &str, addr: &str, port: u16) -> String {
-    use std::process::{Command, Stdio};
-    let child = Command::new("ip")
-        .args(["netns", "exec", ns, "busybox", "nc", "-w", "3", addr, &port.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let Ok(mut child) = child else { return String::new() };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(b"GET / HTTP/1.0\r\n\r\n");
-    }
-    child.wait_with_output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
-}
-
 fn docker_proxy_serves(host_ip: &str, port: u16) -> bool {
     let ps = must("ps", &["-eo", "args"]);
     let port = format!("-host-port {port}");

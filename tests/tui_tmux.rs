@@ -340,23 +340,6 @@ fn must(prog: &str, args: &[&str]) -> String {
     support::must(prog, args)
 }
 
-/// One HTTP request from inside a namespace to addr:port with busybox nc; true when answered.
-fn http_from(ns: &str, addr: &str, port: &str) -> bool {
-    use std::io::Write;
-    use std::process::Stdio;
-    let child = Command::new("ip")
-        .args(["netns", "exec", ns, "busybox", "nc", "-w", "3", addr, port])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else { return false };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(b"GET / HTTP/1.0\r\n\r\n");
-    }
-    child.wait_with_output().is_ok_and(|o| o.stdout.starts_with(b"HTTP/"))
-}
-
 #[test]
 fn published_port_counters_move_on_screen() {
     let Some(l) = start("published_port_counters_move_on_screen", 'p') else { return };
@@ -386,7 +369,10 @@ fn published_port_counters_move_on_screen() {
     tmux.keys(session, &["G"]);
     tmux.must_wait(session, "the mapping's details", WAIT, |s| s.contains("rules that carry it"));
     for _ in 0..5 {
-        assert!(http_from(&ns, &host_addr, &port), "busybox httpd behind {host_addr}:{port} did not answer");
+        assert!(
+            support::http_from_namespace(&ns, &host_addr, port.parse().unwrap()).starts_with("HTTP/"),
+            "busybox httpd behind {host_addr}:{port} did not answer"
+        );
     }
     let screen = tmux.must_wait(session, "the DNAT counter and its rate", WAIT, |s| {
         s.lines().any(|line| line.contains("DNAT") && line.contains("[5 pkts") && line.contains("pkt/s"))

@@ -205,6 +205,22 @@ pub fn gateway_254(subnet: &str) -> String {
     format!("{}.254", net.rsplit_once('.').map_or(net, |(a, _)| a))
 }
 
+/// One HTTP exchange from inside a namespace, with busybox nc (bounded by its own -w): what came back.
+pub fn http_from_namespace(ns: &str, addr: &str, port: u16) -> String {
+    use std::io::Write;
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns, "busybox", "nc", "-w", "3", addr, &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else { return String::new() };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"GET / HTTP/1.0\r\n\r\n");
+    }
+    child.wait_with_output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
+}
+
 // ---------------------------------------------------------------------------------------------
 // netview itself
 
