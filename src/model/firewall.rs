@@ -270,20 +270,7 @@ impl Ruleset {
     }
     /// Every rule with its reference, in table and chain order.
     pub fn rules(&self) -> impl Iterator<Item = (RuleRef, &Rule)> {
-        self.tables.iter().flat_map(|t| {
-            t.chains.iter().flat_map(move |c| {
-                c.rules.iter().enumerate().map(move |(i, r)| {
-                    let at = RuleRef {
-                        backend: t.backend,
-                        family: t.family,
-                        table: t.name.clone(),
-                        chain: c.name.clone(),
-                        index: Some(i),
-                    };
-                    (at, r)
-                })
-            })
-        })
+        self.placed_rules().map(|(t, c, i, r)| (RuleRef::at(t, c, Some(i)), r))
     }
     /// Whether any table could be read at all.
     pub fn readable(&self) -> bool {

@@ -106,7 +106,7 @@ pub fn walk(ruleset: &Ruleset, hook: Hook, packet: &Packet, new_connection: bool
             // Fell off the end of a base chain: its policy decides.
             if let Some(policy) = &chain.policy {
                 let step = Step {
-                    at: at(table, chain, None),
+                    at: RuleRef::at(table, chain, None),
                     text: format!("policy {}", policy.label()),
                     target: policy.clone(),
                     counters: chain.policy_counters,
@@ -132,16 +132,6 @@ enum End {
     Return,
 }
 
-fn at(table: &Table, chain: &Chain, index: Option<usize>) -> RuleRef {
-    RuleRef {
-        backend: table.backend,
-        family: table.family,
-        table: table.name.clone(),
-        chain: chain.name.clone(),
-        index,
-    }
-}
-
 fn run_chain(table: &Table, chain: &Chain, packet: &Packet, out: &mut HookWalk, depth: usize) -> End {
     if depth > MAX_DEPTH {
         out.assumed.push(format!("{}: chains nested deeper than {MAX_DEPTH}, stopped following", chain.name));
@@ -159,7 +149,7 @@ fn run_chain(table: &Table, chain: &Chain, packet: &Packet, out: &mut HookWalk, 
             Tri::Yes => {}
         }
         let step = Step {
-            at: at(table, chain, Some(i)),
+            at: RuleRef::at(table, chain, Some(i)),
             text: rule.text.clone(),
             target: rule.target.clone(),
             counters: rule.counters,
