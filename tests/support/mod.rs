@@ -3,6 +3,8 @@
 //! ground truth read from `ip -j` / `docker inspect`, and a checker that collects mismatches.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Display};
