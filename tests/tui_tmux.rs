@@ -10,174 +10,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{Guard, IMAGE, NETVIEW, exec, live, prefix, run};
-
-const CMD_TIMEOUT: Duration = Duration::from_secs(30);
-/// What the shell in the tmux pane runs: netview, then a marker with its exit status and the
-/// terminal's line settings (raw mode must be off again), then it waits to be looked at.
-/// netview's path arrives as `$0`: nothing is interpolated into the script.
-const SCRIPT: &str = r#""$0"; echo "NETVIEW-EXITED $?"; stty -a; sleep 60"#;
-
-/// A tmux server on a private socket; killed (with every session on it) when dropped.
-struct Tmux {
-    socket: String,
-    /// The socket file, known once the server runs; tmux leaves it behind when killed.
-    socket_path: std::cell::RefCell<Option<String>>,
-}
-
-impl Tmux {
-    fn start(socket: &str) -> Tmux {
-        let t = Tmux { socket: socket.to_string(), socket_path: Default::default() };
-        // Leftovers of an earlier run with the same pid.
-        let _ = t.run(&["kill-server"]);
-        t
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("tmux");
-        cmd.arg("-L").arg(&self.socket).args(args);
-        // The server (started by the first command) passes its environment to the panes.
-        cmd.env_remove("NO_COLOR").env_remove("DOCKER_HOST").env_remove("TMUX").env("LANG", "C.UTF-8");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Result<String, String> {
-        let mut cmd = self.command(args);
-        let out = exec(&mut cmd, CMD_TIMEOUT)?;
-        if out.status.success() {
-            Ok(out.stdout)
-        } else {
-            Err(format!("`tmux -L {} {}` failed ({}): {}", self.socket, args.join(" "), out.status, out.stderr.trim()))
-        }
-    }
-
-    #[track_caller]
-    fn must(&self, args: &[&str]) -> String {
-        self.run(args).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// A detached 120×40 session running netview under `SCRIPT`.
-    fn new_session(&self, session: &str) {
-        self.must(&["new-session", "-d", "-x", "120", "-y", "40", "-s", session, "sh", "-c", SCRIPT, NETVIEW]);
-        let size = self.display(session, "#{window_width}x#{window_height}");
-        assert_eq!(size, "120x40", "the session's size");
-        let path = self.display(session, "#{socket_path}");
-        if path.ends_with(&format!("/{}", self.socket)) {
-            *self.socket_path.borrow_mut() = Some(path);
-        }
-    }
-
-    fn capture(&self, session: &str) -> String {
-        self.run(&["capture-pane", "-p", "-t", session]).unwrap_or_else(|e| format!("(capture failed: {e})"))
-    }
-
-    fn display(&self, session: &str, format: &str) -> String {
-        self.must(&["display-message", "-p", "-t", session, format]).trim().to_string()
-    }
-
-    fn keys(&self, session: &str, keys: &[&str]) {
-        let mut a = vec!["send-keys", "-t", session];
-        a.extend_from_slice(keys);
-        self.must(&a);
-    }
-
-    fn literal(&self, session: &str, text: &str) {
-        self.must(&["send-keys", "-t", session, "-l", text]);
-    }
-
-    /// Poll the pane until `ok` holds; the capture that satisfied it and when.
-    fn wait(&self, session: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> Result<(String, Instant), String> {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture(session);
-            if ok(&screen) {
-                return Ok((screen, Instant::now()));
-            }
-            if start.elapsed() > timeout {
-                return Err(screen);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    #[track_caller]
-    fn must_wait(&self, session: &str, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
-        match self.wait(session, timeout, ok) {
-            Ok((screen, _)) => screen,
-            Err(screen) => panic!("{what}: not seen within {} s; the pane shows:\n{screen}", timeout.as_secs_f32()),
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        if let Some(path) = self.socket_path.borrow().as_deref() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// The tree pane's part of each line above the status line: up to its right border (the tree
-/// has the focus, so its borders are the thick `┃`), so text in the other panes never counts.
-fn tree_lines(screen: &str) -> Vec<String> {
-    let lines: Vec<&str> = screen.lines().collect();
-    let n = lines.iter().rposition(|l| !l.trim().is_empty()).unwrap_or(0);
-    lines[..n]
-        .iter()
-        .map(|l| {
-            let mut borders = 0;
-            l.chars()
-                .take_while(|&c| {
-                    borders += usize::from(c == '┃' || c == '┓' || c == '┛');
-                    borders < 2
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn status(screen: &str) -> &str {
-    screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("")
-}
-
-fn is_tui(screen: &str) -> bool {
-    screen.contains("Topology") && screen.contains("Details") && screen.contains("host ")
-}
-
-/// The pid of the `netview` process whose parent is `parent`.
-fn child_netview(parent: u32) -> Option<u32> {
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let comm = &stat[open + 1..close];
-        let ppid = stat[close + 1..].split_whitespace().nth(1).and_then(|s| s.parse::<u32>().ok());
-        if ppid == Some(parent) && comm == "netview" {
-            return Some(pid);
-        }
-    }
-    None
-}
-
-/// The terminal is as a shell expects it: main screen, cursor shown, no mouse reporting, and
-/// (from `stty -a` after netview) canonical mode and echo on.
-#[track_caller]
-fn assert_restored(tmux: &Tmux, session: &str, screen: &str, how: &str) {
-    let flags = tmux
-        .display(session, "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{mouse_button_flag} #{mouse_sgr_flag}");
-    assert_eq!(
-        flags, "0 1 0 0 0",
-        "{how}: alternate screen, cursor, mouse modes after netview exited; the pane:\n{screen}"
-    );
-    let words: Vec<&str> = screen.split_whitespace().collect();
-    for mode in ["icanon", "echo", "isig", "opost"] {
-        assert!(words.contains(&mode), "{how}: `stty -a` shows {mode} off (raw mode left on?):\n{screen}");
-    }
-    assert!(!screen.contains("panicked"), "{how}: netview panicked:\n{screen}");
-}
+use support::tmux::*;
+use support::{Guard, IMAGE, NETVIEW, live, prefix, run};
 
 /// Create `name` with a /24 of 10.170.0.0/16 not used yet; its number.
 fn create_network(name: &str) -> (u8, String) {
@@ -379,4 +214,130 @@ fn published_port_counters_move_on_screen() {
     });
     assert!(screen.contains("▲"), "a moving rate is marked:\n{screen}");
     tmux.keys(session, &["q"]);
+}
+
+/// A terminal resized every 10 ms for 5 s, down to 20×5 and 1×1 and up to 250×80, with keys
+/// between: netview follows, draws the whole frame again at 120×40 and restores the terminal.
+#[test]
+fn a_terminal_resized_every_10_ms() {
+    if !live("a_terminal_resized_every_10_ms") {
+        return;
+    }
+    let p = prefix('z');
+    let tmux = Tmux::start(&p);
+    let session = format!("{p}ui");
+    tmux.new_session(&session);
+    tmux.must_wait(&session, "the TUI", WAIT, is_tui);
+    tmux.must(&["resize-window", "-t", &session, "-x", "20", "-y", "5"]);
+    tmux.must_wait(&session, "the enlarge message at 20×5", WAIT, |s| s.contains("enlarge"));
+
+    let sizes = [(20, 5), (1, 1), (59, 15), (60, 16), (250, 80), (80, 24), (61, 17), (120, 40)];
+    let keys = ["j", "k", "Tab", "Down", "?", "Escape"];
+    let start = Instant::now();
+    let mut resizes = 0;
+    while start.elapsed() < Duration::from_secs(5) {
+        let (w, h) = sizes[resizes % sizes.len()];
+        tmux.must(&["resize-window", "-t", &session, "-x", &w.to_string(), "-y", &h.to_string()]);
+        if resizes % 7 == 0 {
+            tmux.keys(&session, &[keys[resizes / 7 % keys.len()]]);
+        }
+        resizes += 1;
+        // Paced on a 10 ms beat: a slow tmux command does not stretch the next gap.
+        let next = start + Duration::from_millis(10) * resizes as u32;
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    let storm = start.elapsed();
+    tmux.must(&["resize-window", "-t", &session, "-x", "120", "-y", "40"]);
+    let settled = Instant::now();
+    let whole_frame = |s: &str| {
+        is_tui(s)
+            && !s.contains("enlarge")
+            && !s.contains("Keys")
+            && s.lines().any(|line| line.chars().count() >= 119 && line.contains("Explanation"))
+    };
+    let (screen, at) = match tmux.wait(&session, WAIT, |s| {
+        // Esc closes the help overlay if the storm left it open.
+        if s.contains(" Keys ") {
+            tmux.keys(&session, &["Escape"]);
+        }
+        whole_frame(s)
+    }) {
+        Ok(seen) => seen,
+        Err(screen) => panic!("no whole frame at 120×40 after {resizes} resizes; the pane:\n{screen}"),
+    };
+    assert!(!screen.contains("panicked"), "{screen}");
+    eprintln!(
+        "{resizes} resizes in {} ms ({:.1} ms apart); the whole 120×40 frame {} ms after the last",
+        storm.as_millis(),
+        storm.as_secs_f64() * 1000.0 / resizes as f64,
+        at.duration_since(settled).as_millis()
+    );
+    assert!(resizes >= 150, "only {resizes} resizes in {storm:?}: tmux too slow to test this");
+
+    tmux.keys(&session, &["q"]);
+    let screen =
+        tmux.must_wait(&session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
+    assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
+    assert_restored(&tmux, &session, &screen, "after the resize storm");
+}
+
+/// A Docker API that accepts connections and never answers: the host view shows (a first look
+/// without Docker) and the keys work at once, the status line names the Docker problem once the
+/// timeout passes, q quits.
+#[test]
+fn a_silent_docker_never_freezes_the_tui() {
+    if !live("a_silent_docker_never_freezes_the_tui") {
+        return;
+    }
+    let p = prefix('q');
+    let dir = std::env::temp_dir().join(format!("{p}-docker"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("silent.sock");
+    let _ = std::fs::remove_file(&socket);
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // Accepts and holds every connection without a byte in reply.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let tmux = Tmux::start(&p);
+    let session = format!("{p}ui");
+    let host = format!("unix://{}", socket.display());
+    let started = Instant::now();
+    tmux.new_session_with(&session, &["--docker-timeout", "3"], &[("DOCKER_HOST", &host)]);
+    let (_, drawn) = tmux.wait(&session, WAIT, is_tui).unwrap_or_else(|s| panic!("no TUI; the pane:\n{s}"));
+    let first_frame = drawn.duration_since(started);
+
+    // Keys answer while Docker hangs: the help opens and closes.
+    let asked = Instant::now();
+    tmux.keys(&session, &["?"]);
+    let (_, opened) =
+        tmux.wait(&session, WAIT, |s| s.contains(" Keys ")).unwrap_or_else(|s| panic!("no help; the pane:\n{s}"));
+    let answer = opened.duration_since(asked);
+    tmux.keys(&session, &["Escape"]);
+    tmux.must_wait(&session, "the help closed", WAIT, |s| !s.contains(" Keys ") && is_tui(s));
+
+    // First "no answer yet", then, once --docker-timeout passed, what went wrong.
+    let screen = tmux.must_wait(&session, "the Docker problem on the status line", WAIT, |s| {
+        status(s).contains("docker ✗") && !status(s).contains("yet")
+    });
+    eprintln!(
+        "silent Docker: first frame after {} ms, help after {} ms, status: {}",
+        first_frame.as_millis(),
+        answer.as_millis(),
+        status(&screen).trim()
+    );
+    assert!(first_frame <= Duration::from_secs(2), "the first frame waited {first_frame:?} for Docker");
+    assert!(answer <= Duration::from_secs(1), "a key took {answer:?} while Docker hangs");
+
+    let asked = Instant::now();
+    tmux.keys(&session, &["q"]);
+    let screen =
+        tmux.must_wait(&session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
+    eprintln!("q quit in {} ms with Docker still silent", asked.elapsed().as_millis());
+    assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
+    assert_restored(&tmux, &session, &screen, "after q with a silent Docker");
+    let _ = std::fs::remove_dir_all(&dir);
 }

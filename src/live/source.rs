@@ -23,6 +23,10 @@ const SIGNAL_QUEUE: usize = 64;
 
 /// A firewall read on a tick that takes longer than this is abandoned; the next tick tries again.
 const FIREWALL_TICK_TIMEOUT: Duration = Duration::from_secs(2);
+/// When the first full read (which waits for Docker and the firewall tools, up to their
+/// timeouts) takes longer than this, a netlink-only first look is shown meanwhile: a hung
+/// engine must not leave the screen empty.
+const FIRST_LOOK_AFTER: Duration = Duration::from_millis(600);
 
 pub fn clamp_interval(d: Duration) -> Duration {
     d.clamp(MIN_INTERVAL, MAX_INTERVAL)
@@ -87,6 +91,9 @@ struct State {
     sampler: Option<Sampler>,
     watch_firewall: bool,
     firewall: Option<JoinHandle<(crate::model::firewall::Ruleset, Instant)>>,
+    /// Until the first full read is sent: when to start the first look, and the look itself.
+    first_look_at: Option<Instant>,
+    first_look: Option<JoinHandle<Observation>>,
 }
 
 async fn join<T>(h: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
@@ -141,6 +148,8 @@ async fn run(
         sampler: Some(Sampler::default()),
         watch_firewall: false,
         firewall: None,
+        first_look_at: Some(now + FIRST_LOOK_AFTER),
+        first_look: None,
     };
     s.debouncer.urgent(now, Trigger::Start);
 
@@ -155,6 +164,7 @@ async fn run(
         }
         let refresh_at = if s.paused || s.full.is_some() { None } else { s.debouncer.deadline() };
         let tick_at = if s.paused || s.sampling.is_some() { None } else { Some(s.next_tick) };
+        let first_look_at = if s.first_look.is_some() { None } else { s.first_look_at };
 
         tokio::select! {
             control = controls.recv() => match control {
@@ -175,6 +185,10 @@ async fn run(
                 s.debouncer.finish(Instant::now());
                 match r {
                     Ok(observation) if !s.paused => {
+                        s.first_look_at = None;
+                        if let Some(h) = s.first_look.take() {
+                            h.abort();
+                        }
                         s.known = Known::from_observation(&observation, s.known.host);
                         let observation = Box::new(observation);
                         let update = Update::Full { observation, sampled_at: started, reason: why };
@@ -216,6 +230,24 @@ async fn run(
                     Err(_) => s.sampler = Some(Sampler::default()),
                 }
             }
+            _ = sleep_until(first_look_at) => {
+                let opts = Options { docker: false, firewall: false, ..s.opts.clone() };
+                s.first_look = Some(full_read(opts));
+            }
+            r = join(&mut s.first_look) => {
+                s.first_look = None;
+                s.first_look_at = None;
+                if let Ok(observation) = r
+                    && s.full.is_some()
+                    && !s.paused
+                {
+                    let observation = Box::new(first_look(observation, &s.opts));
+                    let update = Update::Full { observation, sampled_at: Instant::now(), reason: "first look".into() };
+                    if updates.send(update).await.is_err() {
+                        break;
+                    }
+                }
+            }
             _ = sleep_until(refresh_at) => {}
             _ = sleep_until(tick_at) => {}
             _ = updates.closed() => break,
@@ -227,6 +259,22 @@ async fn run(
     if let Some(h) = s.firewall.take() {
         h.abort();
     }
+    if let Some(h) = s.first_look.take() {
+        h.abort();
+    }
+}
+
+/// A netlink-only read shown while the first full read still waits: it says what it lacks.
+fn first_look(mut o: Observation, opts: &Options) -> Observation {
+    if opts.docker {
+        o.docker.error = Some("no answer from the Docker engine yet".into());
+        o.notes.retain(|n| !n.starts_with("Docker:"));
+        o.notes.push("Docker: no answer yet; the view fills in when the engine answers or times out".into());
+    }
+    if opts.firewall {
+        o.notes.push("firewall: still being read".into());
+    }
+    o
 }
 
 /// One full read off the async workers. `collect()`'s future is not `Send` as the compiler sees
