@@ -563,3 +563,16 @@ fn the_cursor_moves_past_an_object_shown_twice() {
     }
     assert_eq!(app.selected_index(), Some(seen[seen.len() - 4]), "and ↑ comes back the same way");
 }
+
+#[test]
+fn filter_on_an_interface_name_finds_the_namespace_that_holds_it() {
+    // `l0` lives only in the namespace `left`, whose interfaces are listed in its details, not
+    // as rows: the filter must still lead to it (thousands of ports in a lab namespace).
+    let mut app = full_app();
+    type_keys(&mut app, [key(KeyCode::Char('/'))]);
+    type_keys(&mut app, "l0".chars().map(|c| key(KeyCode::Char(c))));
+    type_keys(&mut app, [key(KeyCode::Enter)]);
+    let ids: Vec<&NodeId> = app.rows.iter().map(|r| &r.id).collect();
+    assert!(ids.contains(&&NodeId::Namespace(LEFT)), "{ids:#?}");
+    assert!(!ids.contains(&&NodeId::Namespace(RED)), "{ids:#?}");
+}

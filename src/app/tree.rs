@@ -423,7 +423,8 @@ fn kubernetes_node(t: &Topology, k: &crate::model::kinds::KubeNode) -> Node {
 fn namespace_node(ns: &Namespace) -> Node {
     let addrs: Vec<String> =
         ns.interfaces.iter().flat_map(|i| i.addresses.iter()).filter(|a| telling(a)).cloned().collect();
-    let search: Vec<String> = ns.interfaces.iter().map(iface_search).collect();
+    // Its interfaces are not rows of their own: their names must find the namespace.
+    let search: Vec<String> = ns.interfaces.iter().map(|i| format!("{} {}", i.name, iface_search(i))).collect();
     node(
         NodeId::Namespace(ns.inode),
         RowKind::Namespace,
