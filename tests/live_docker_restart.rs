@@ -1,7 +1,10 @@
 //! The Docker engine stopped and started again (NETVIEW_LIVE_TESTS=1, root, Docker) while the
 //! live source and a `--snapshot` loop run: nothing crashes, the source says Docker is gone and
 //! keeps the netlink view, and the Docker view returns within 2 s of the engine answering again,
-//! with a full read that matches `docker ps`. A guard starts the engine again whatever happens.
+//! with a full read that matches `docker ps`. The real TUI runs through it in tmux: its status
+//! line says Docker went and came back, the container stopped with the engine is shown as not
+//! running, and a network made after the restart appears (events followed again). A guard starts
+//! the engine again whatever happens.
 
 mod support;
 
@@ -64,7 +67,11 @@ fn docker_stopped_and_started_again() {
         return;
     }
     let (pid, args) = dockerd().expect("a running dockerd");
+    let p = prefix('r');
+    // Declared in this order, the engine is started again before the cleanup needs it.
+    let _cleanup = Guard::new(&p);
     let _engine = Engine(args.clone());
+    let ui = Ui::start(&p);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (mut rx, ctl) = rt.block_on(async { live::spawn(Default::default(), Duration::from_millis(500)) });
     let recv = |rx: &mut tokio::sync::mpsc::Receiver<Update>, limit: Duration| {
@@ -113,6 +120,7 @@ fn docker_stopped_and_started_again() {
     }
     assert!(said_gone, "the source never said Docker went away");
     assert!(netlink_while_gone, "the netlink view stopped with Docker");
+    eprintln!("while Docker was away the TUI's status line said: {}", ui.sees_docker_gone());
 
     start_engine(&args);
     let until = Instant::now() + Duration::from_secs(60);
@@ -145,6 +153,11 @@ fn docker_stopped_and_started_again() {
     truth.sort();
     seen.sort();
     assert_eq!(seen, truth, "nothing stale after the resync");
+    let on_screen = ui.sees_docker_back().saturating_duration_since(back);
+    eprintln!("the TUI showed Docker back {} ms after the engine answered again", on_screen.as_millis());
+    assert!(on_screen <= Duration::from_secs(2), "the TUI showed Docker back after {on_screen:?}");
+    ui.sees_the_stopped_container_and_a_new_network();
+    ui.quits();
 
     stop.store(true, Ordering::Relaxed);
     let results = snapshots.join().unwrap();
@@ -154,4 +167,98 @@ fn docker_stopped_and_started_again() {
     let _ = ctl.send(live::Control::Quit);
     drop(rx);
     rt.shutdown_timeout(Duration::from_secs(2));
+}
+
+/// The real TUI in tmux, filtered on the test network's subnet: its bridge and a container.
+struct Ui {
+    tmux: tmux::Tmux,
+    session: String,
+    prefix: String,
+    subnet_prefix: String,
+    net: String,
+    ctr: String,
+    later_net: String,
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn docker_status(screen: &str) -> Option<bool> {
+    let status = tmux::status(screen);
+    if status.contains("docker ✓") {
+        Some(true)
+    } else if status.contains("docker ✗") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+impl Ui {
+    fn start(p: &str) -> Ui {
+        let (net, ctr) = (format!("{p}n"), format!("{p}c"));
+        let subnet = create_network(&net, std::process::id() as usize, false, &[]);
+        run_d(&["--name", &ctr, "--network", &net, IMAGE]);
+        let tmux = tmux::Tmux::start(p);
+        let session = format!("{p}ui");
+        tmux.new_session(&session);
+        tmux.must_wait(&session, "the TUI", WAIT, tmux::is_tui);
+        // Filtered on the subnet: the bridge (its address, known to netlink) and the container.
+        let subnet_prefix = subnet.rsplit_once(".0/").map_or(subnet.as_str(), |(net, _)| net).to_string() + ".";
+        tmux.literal(&session, &format!("/{subnet_prefix}"));
+        tmux.keys(&session, &["Enter"]);
+        let port = format!("⇄ eth0 @ {ctr}");
+        tmux.must_wait(&session, "the container on its bridge, Docker up", WAIT, |s| {
+            tmux::tree_lines(s).iter().any(|l| l.contains(&port)) && docker_status(s) == Some(true)
+        });
+        Ui { tmux, session, prefix: p.to_string(), subnet_prefix, net, ctr, later_net: format!("{p}m") }
+    }
+
+    /// The status line says Docker went (what it says is returned); the bridge stays on screen
+    /// (the netlink view).
+    fn sees_docker_gone(&self) -> String {
+        let bridge = format!("{}1/24", self.subnet_prefix);
+        let screen = self.tmux.must_wait(&self.session, "Docker gone, the bridge still shown", WAIT, |s| {
+            docker_status(s) == Some(false) && tmux::tree_lines(s).iter().any(|l| l.contains(&bridge))
+        });
+        assert!(!screen.contains("panicked"), "{screen}");
+        let status = tmux::status(&screen);
+        status.split(" │").next().unwrap_or(status).trim().to_string()
+    }
+
+    fn sees_docker_back(&self) -> Instant {
+        match self.tmux.wait(&self.session, WAIT, |s| docker_status(s) == Some(true)) {
+            Ok((_, at)) => at,
+            Err(screen) => panic!("the TUI never showed Docker back; the pane:\n{screen}"),
+        }
+    }
+
+    /// Nothing stale: the container the engine stopped is no longer behind a bridge port but in
+    /// the not-running group, and a network made now shows (the event stream was joined again).
+    fn sees_the_stopped_container_and_a_new_network(&self) {
+        let port = format!("⇄ eth0 @ {}", self.ctr);
+        // A stopped container has no address: filter on the test's names instead.
+        self.tmux.keys(&self.session, &["Escape"]);
+        self.tmux.literal(&self.session, &format!("/{}", self.prefix));
+        self.tmux.keys(&self.session, &["Enter"]);
+        self.tmux.must_wait(&self.session, "the stopped container as not running", WAIT, |s| {
+            let lines = tmux::tree_lines(s);
+            let group = lines.iter().position(|l| l.contains("not running"));
+            !lines.iter().any(|l| l.contains(&port))
+                && group.is_some_and(|g| lines[g..].iter().any(|l| l.contains(&self.ctr)))
+        });
+        create_network(&self.later_net, std::process::id() as usize + 1, false, &[]);
+        let screen = self.tmux.must_wait(&self.session, "the network made after the restart", WAIT, |s| {
+            tmux::tree_lines(s).iter().any(|l| l.contains(&self.later_net))
+        });
+        assert!(tmux::tree_lines(&screen).iter().any(|l| l.contains(&self.net)), "{screen}");
+    }
+
+    fn quits(&self) {
+        self.tmux.keys(&self.session, &["q"]);
+        let screen = self.tmux.must_wait(&self.session, "the shell after q", WAIT, |s| {
+            s.contains("NETVIEW-EXITED") && s.contains("icanon")
+        });
+        assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
+        tmux::assert_restored(&self.tmux, &self.session, &screen, "after q");
+    }
 }
