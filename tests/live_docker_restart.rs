@@ -255,10 +255,6 @@ impl Ui {
 
     fn quits(&self) {
         self.tmux.keys(&self.session, &["q"]);
-        let screen = self.tmux.must_wait(&self.session, "the shell after q", WAIT, |s| {
-            s.contains("NETVIEW-EXITED") && s.contains("icanon")
-        });
-        assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
-        tmux::assert_restored(&self.tmux, &self.session, &screen, "after q");
+        self.tmux.expect_clean_exit(&self.session, "after q");
     }
 }

@@ -138,10 +138,7 @@ fn tui_follows_docker_resizes_and_restores_the_terminal() {
 
     // q: the shell is back, the terminal restored.
     tmux.keys(session, &["q"]);
-    let screen =
-        tmux.must_wait(session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
-    assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
-    assert_restored(tmux, session, &screen, "after q");
+    tmux.expect_clean_exit(session, "after q");
 
     // SIGTERM: the same, from a second session.
     let session2 = format!("nvt-{}-tus", l.pid4);
@@ -150,11 +147,7 @@ fn tui_follows_docker_resizes_and_restores_the_terminal() {
     let shell: u32 = tmux.display(&session2, "#{pane_pid}").parse().expect("pane pid");
     let pid = child_netview(shell).unwrap_or_else(|| panic!("no netview process under the pane's shell {shell}"));
     must("kill", &["-TERM", &pid.to_string()]);
-    let screen = tmux.must_wait(&session2, "the shell after SIGTERM", WAIT, |s| {
-        s.contains("NETVIEW-EXITED") && s.contains("icanon")
-    });
-    assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after SIGTERM:\n{screen}");
-    assert_restored(tmux, &session2, &screen, "after SIGTERM");
+    tmux.expect_clean_exit(&session2, "after SIGTERM");
 }
 
 #[test]
@@ -275,10 +268,7 @@ fn a_terminal_resized_every_10_ms() {
     assert!(resizes >= 150, "only {resizes} resizes in {storm:?}: tmux too slow to test this");
 
     tmux.keys(&session, &["q"]);
-    let screen =
-        tmux.must_wait(&session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
-    assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
-    assert_restored(&tmux, &session, &screen, "after the resize storm");
+    tmux.expect_clean_exit(&session, "after q, after the resize storm");
 }
 
 /// A Docker API that accepts connections and never answers: the host view shows (a first look
@@ -334,10 +324,7 @@ fn a_silent_docker_never_freezes_the_tui() {
 
     let asked = Instant::now();
     tmux.keys(&session, &["q"]);
-    let screen =
-        tmux.must_wait(&session, "the shell after q", WAIT, |s| s.contains("NETVIEW-EXITED") && s.contains("icanon"));
+    tmux.expect_clean_exit(&session, "after q with a silent Docker");
     eprintln!("q quit in {} ms with Docker still silent", asked.elapsed().as_millis());
-    assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 after q:\n{screen}");
-    assert_restored(&tmux, &session, &screen, "after q with a silent Docker");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -110,6 +110,18 @@ impl Tmux {
         }
     }
 
+    /// netview has ended (after `q` or a signal): the shell is back, netview exited 0 and the
+    /// terminal is as a shell expects it. The pane, for more checks.
+    #[track_caller]
+    pub fn expect_clean_exit(&self, session: &str, how: &str) -> String {
+        let screen = self.must_wait(session, &format!("the shell {how}"), Duration::from_secs(15), |s| {
+            s.contains("NETVIEW-EXITED") && s.contains("icanon")
+        });
+        assert!(screen.contains("NETVIEW-EXITED 0"), "exit status 0 {how}:\n{screen}");
+        assert_restored(self, session, &screen, how);
+        screen
+    }
+
     #[track_caller]
     pub fn must_wait(&self, session: &str, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
         match self.wait(session, timeout, ok) {
