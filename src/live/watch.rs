@@ -26,10 +26,11 @@ pub enum Signal {
     Netlink,
 }
 
-/// Reconnect delays while the engine is away. Kept short so its return is noticed within 2 s:
-/// a failed attempt on a unix socket costs one `connect` call.
+/// Reconnect delays while the engine is away. Kept short so its return is noticed at most 1 s
+/// late, which leaves the full read room within the 2 s promise: a failed attempt on a unix
+/// socket costs one `connect` call.
 pub const DOCKER_RETRY_MIN: Duration = Duration::from_millis(250);
-pub const DOCKER_RETRY_MAX: Duration = Duration::from_millis(1500);
+pub const DOCKER_RETRY_MAX: Duration = Duration::from_millis(1000);
 
 /// Docker actions that can change networks, endpoints or namespaces. Exec, health, attach, top,
 /// resize and the like change nothing netview shows.
