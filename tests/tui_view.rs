@@ -576,3 +576,39 @@ fn filter_on_an_interface_name_finds_the_namespace_that_holds_it() {
     assert!(ids.contains(&&NodeId::Namespace(LEFT)), "{ids:#?}");
     assert!(!ids.contains(&&NodeId::Namespace(RED)), "{ids:#?}");
 }
+
+/// A namespace that holds a bridge (here the second "host" of the real two-host VXLAN snapshot)
+/// opens onto it: bridge → ports → what is behind them, its VXLAN port with VNI and remote.
+#[test]
+fn a_namespace_opens_onto_its_bridges() {
+    let make = || {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cluster/vxlan-hostA.json");
+        let topology = netview::replay::load(std::path::Path::new(path)).expect("the fixture reads");
+        let mut app = App::new(at(0), std::time::Duration::from_secs(1), ThemeName::Default);
+        let update = netview::live::Update::Topology { topology: Box::new(topology), sampled_at: at(0) };
+        netview::app::update::on_update(&mut app, update, "14:03:21 UTC");
+        let host_b = app.topology.namespaces.iter().find(|n| n.label == "nvc-hostB").expect("nvc-hostB").inode;
+        let bridge = app.topology.bridges.iter().find(|b| b.namespace == host_b).expect("a bridge in nvc-hostB");
+        let bridge = NodeId::Interface { ns: host_b, ifindex: bridge.ifindex };
+        reveal(&mut app, NodeId::Group(Group::Namespaces), NodeId::Namespace(host_b));
+        type_keys(&mut app, [key(KeyCode::Right)]);
+        reveal(&mut app, bridge.clone(), bridge);
+        app
+    };
+    let app = make();
+    let rows: Vec<String> =
+        app.rows.iter().map(|r| format!("{}{} {}", "  ".repeat(r.depth.into()), r.text, r.detail)).collect();
+    // The first row with `text` after row `from`.
+    let at = |text: &str, from: usize| {
+        from + rows[from..].iter().position(|r| r.contains(text)).unwrap_or_else(|| panic!("{text}: {rows:#?}"))
+    };
+    let ns = at("nvc-hostB ", 0);
+    let bridge = at("nvc-br42 ", ns);
+    let (vxlan, pod) = (at("nvc-vx42 ", bridge), at("nvc-pB1 ", bridge));
+    let depth = |i: usize| app.rows[i].depth;
+    assert!(bridge == ns + 1 && depth(bridge) == depth(ns) + 1, "{rows:#?}");
+    assert!(depth(vxlan) == depth(bridge) + 1 && depth(pod) == depth(bridge) + 1, "{rows:#?}");
+    assert!(rows[vxlan].contains("VXLAN 42 udp/4789 → 10.233.0.1"), "{rows:#?}");
+    assert!(rows[pod].contains("⇄ eth0 @ nvc-podB1"), "{rows:#?}");
+    snap_both("namespace_with_bridge", make);
+}

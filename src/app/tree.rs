@@ -2,7 +2,7 @@
 //! explained groups. Pure: built from the topology, the expanded set and the filter.
 
 use crate::model::ports::PortMapping;
-use crate::model::{Container, Interface, Namespace, NsKind, Topology};
+use crate::model::{Bridge, Container, Interface, Namespace, NsKind, Topology};
 use std::collections::HashSet;
 
 /// A stable identity for what a row shows, so the selection follows the object across refreshes.
@@ -129,6 +129,59 @@ fn container_node(c: &Container) -> Node {
     )
 }
 
+/// A bridge with its ports, each port with what is behind it: the container, or the namespace
+/// (as a leaf, so namespaces holding bridges of their own never nest without end).
+fn bridge_node(t: &Topology, b: &Bridge, containers_in: &dyn Fn(&Namespace) -> Vec<Node>) -> Node {
+    let ports = b
+        .ports
+        .iter()
+        .map(|p| {
+            let far_ns = p.peer.as_ref().and_then(|r| r.namespace).and_then(|i| t.namespace(i));
+            let far = match (&p.peer, far_ns) {
+                (Some(r), Some(ns)) => format!("⇄ {} @ {}", r.name.as_deref().unwrap_or("?"), ns.label),
+                (Some(r), None) => format!("⇄ ifindex {} in an unseen namespace", r.ifindex),
+                (None, _) => vxlan_summary(t, b.namespace, p.ifindex).unwrap_or_default(),
+            };
+            let behind: Vec<Node> = match far_ns {
+                Some(ns) if ns.kind == NsKind::Container => containers_in(ns),
+                Some(ns) if !ns.host => vec![namespace_node(ns)],
+                _ => vec![],
+            };
+            let search = format!("{} {}", far, p.peer_addresses.join(" "));
+            node(
+                NodeId::Interface { ns: b.namespace, ifindex: p.ifindex },
+                RowKind::Port,
+                p.name.clone(),
+                format!("{far}  {}", short_addrs(&p.peer_addresses)).trim_end().to_string(),
+                search,
+                behind,
+            )
+        })
+        .chain(children_of_parent(t, b.namespace, b.ifindex, containers_in))
+        .collect();
+    let mut detail = short_addrs(&b.addresses);
+    if let Some(n) = &b.docker_network {
+        detail.push_str(&format!("  [network {n}]"));
+    }
+    node(
+        NodeId::Interface { ns: b.namespace, ifindex: b.ifindex },
+        RowKind::Bridge,
+        b.name.clone(),
+        detail,
+        b.addresses.join(" "),
+        ports,
+    )
+}
+
+/// "VXLAN 42 udp/4789 → 10.231.0.2" for a VXLAN device (a bridge port with no peer).
+fn vxlan_summary(t: &Topology, ns: u64, ifindex: u32) -> Option<String> {
+    let v = t.namespace(ns)?.interfaces.iter().find(|i| i.ifindex == ifindex)?.vxlan.as_ref()?;
+    let vni = v.vni.map_or("?".into(), |v| v.to_string());
+    let port = v.port.map_or("?".into(), |p| p.to_string());
+    let remote = v.group.as_ref().map_or(String::new(), |g| format!(" → {g}"));
+    Some(format!("VXLAN {vni} udp/{port}{remote}"))
+}
+
 /// The tree's nodes, in display order.
 fn nodes(t: &Topology) -> Vec<Node> {
     let mut roots = Vec::new();
@@ -153,47 +206,7 @@ fn nodes(t: &Topology) -> Vec<Node> {
             ));
         }
         for b in t.bridges.iter().filter(|b| b.namespace == h.inode) {
-            let ports = b
-                .ports
-                .iter()
-                .map(|p| {
-                    let far_ns = p.peer.as_ref().and_then(|r| r.namespace).and_then(|i| t.namespace(i));
-                    let far = match (&p.peer, far_ns) {
-                        (Some(r), Some(ns)) => {
-                            format!("⇄ {} @ {}", r.name.as_deref().unwrap_or("?"), ns.label)
-                        }
-                        (Some(r), None) => format!("⇄ ifindex {} in an unseen namespace", r.ifindex),
-                        (None, _) => String::new(),
-                    };
-                    let behind: Vec<Node> = match far_ns {
-                        Some(ns) if ns.kind == NsKind::Container => containers_in(ns),
-                        Some(ns) if !ns.host => vec![namespace_node(ns)],
-                        _ => vec![],
-                    };
-                    let search = format!("{} {}", far, p.peer_addresses.join(" "));
-                    node(
-                        NodeId::Interface { ns: b.namespace, ifindex: p.ifindex },
-                        RowKind::Port,
-                        p.name.clone(),
-                        format!("{far}  {}", short_addrs(&p.peer_addresses)).trim_end().to_string(),
-                        search,
-                        behind,
-                    )
-                })
-                .chain(children_of_parent(t, b.namespace, b.ifindex, &containers_in))
-                .collect();
-            let mut detail = short_addrs(&b.addresses);
-            if let Some(n) = &b.docker_network {
-                detail.push_str(&format!("  [network {n}]"));
-            }
-            children.push(node(
-                NodeId::Interface { ns: b.namespace, ifindex: b.ifindex },
-                RowKind::Bridge,
-                b.name.clone(),
-                detail,
-                b.addresses.join(" "),
-                ports,
-            ));
+            children.push(bridge_node(t, b, &containers_in));
         }
         let loose: Vec<Node> = h
             .interfaces
@@ -284,7 +297,22 @@ fn nodes(t: &Topology) -> Vec<Node> {
             roots.push(group(g, members));
         }
     }
-    let namespaces: Vec<Node> = t.namespaces.iter().filter(|n| !n.host).map(namespace_node).collect();
+    // A namespace holding bridges (a lab's "host", an overlay's namespace) opens onto them.
+    let namespaces: Vec<Node> = t
+        .namespaces
+        .iter()
+        .filter(|n| !n.host)
+        .map(|n| {
+            let mut row = namespace_node(n);
+            row.children = t
+                .bridges
+                .iter()
+                .filter(|b| b.namespace == n.inode)
+                .map(|b| bridge_node(t, b, &containers_in))
+                .collect();
+            row
+        })
+        .collect();
     if !namespaces.is_empty() {
         roots.push(group(Group::Namespaces, namespaces));
     }

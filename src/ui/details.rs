@@ -200,6 +200,14 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
                 v.port.map_or("-".into(), |x| x.to_string())
             ),
         );
+        if let Some(g) = &v.group {
+            // The kernel names a unicast remote and a multicast group with one attribute.
+            let multicast = g.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_multicast());
+            o.kv(if multicast { "group" } else { "remote" }, g.clone());
+        }
+        if let Some(l) = &v.local {
+            o.kv("local", l.clone());
+        }
     }
     if i.kind.as_deref() == Some("bridge")
         && let Some(b) = t.bridges.iter().find(|b| b.namespace == ns.inode && b.ifindex == i.ifindex)
@@ -210,6 +218,10 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
         o.blank();
         o.head(crate::ui::plural(b.ports.len(), "port"));
         for p in &b.ports {
+            if p.peer.is_none() {
+                o.text(format!("  {} ({})", p.name, p.kind.as_deref().unwrap_or("no peer")));
+                continue;
+            }
             let behind = p.behind.clone().unwrap_or_else(|| "-".into());
             o.text(format!(
                 "  {} ⇄ {} @ {behind}  {}",
