@@ -670,7 +670,7 @@ fn orphan_veth_with_unknown_nsid_has_no_peer_namespace() {
 #[test]
 fn macvlan_and_vxlan_report_parent_not_peer() {
     const BLUE: u64 = 4026533200;
-    let vx = Vxlan { vni: Some(42), port: Some(4789), local: Some("192.0.2.2".into()), group: None };
+    let vx = Vxlan { vni: Some(42), port: Some(4789), local: Some("192.0.2.2".into()), group: None, fdb: vec![] };
     let h = host().with(LinkObs { vxlan: Some(vx.clone()), ..link(50, "vx0").kind("vxlan").to(2, None) }).nsid(6, BLUE);
     let blue = named(BLUE, "blue")
         .with(link(3, "mv0").kind("macvlan").addr("192.0.2.50/24").to(2, Some(0)))

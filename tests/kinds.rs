@@ -31,7 +31,8 @@ fn route(dst: &str, gw: Option<&str>, oif: u32) -> RouteObs {
 
 fn k8s_node() -> Observation {
     let mut flannel = link(4, "flannel.1", Some("vxlan"), &["10.244.1.0/32"]);
-    flannel.vxlan = Some(Vxlan { vni: Some(1), port: Some(8472), local: Some("192.168.56.11".into()), group: None });
+    flannel.vxlan =
+        Some(Vxlan { vni: Some(1), port: Some(8472), local: Some("192.168.56.11".into()), group: None, fdb: vec![] });
     let mut pod_veth = link(6, "veth1a2b3c4d", Some("veth"), &[]);
     pod_veth.master = Some(5);
     pod_veth.link = Some(2);

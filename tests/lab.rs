@@ -467,6 +467,7 @@ fn two_hosts_up_check_ping_list_down() {
         "b1's MAC {b1_mac} is not learned behind 10.231.0.2:\n{}",
         fdb.stdout
     );
+    assert_netview_reads_the_fdb(&b1_mac);
     again_list_down("two-hosts", 6, 14);
 }
 
@@ -585,4 +586,42 @@ fn netview_reads_the_labs() {
     assert!(hops.last().is_some_and(|h| h.contains("delivered to 10.232.0.21 in nvlab-b1")), "{hops:#?}");
     run_lab(LabAction::Down(None));
     assert_nothing_left();
+}
+
+/// The self entries of hostA's VXLAN device as `bridge -j fdb show` lists them: (MAC, remote).
+fn vxlan_self_fdb() -> BTreeSet<(String, String)> {
+    let out = exec("bridge", &["-n", "nvlab-hostA", "-j", "fdb", "show", "dev", "nvlab-vx42"]);
+    let entries: Value = serde_json::from_str(&out.stdout).expect("bridge -j fdb");
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["flags"].as_array().is_some_and(|f| f.iter().any(|x| x == "self")))
+        .filter_map(|e| Some((e["mac"].as_str()?.to_string(), e["dst"].as_str()?.to_string())))
+        .collect()
+}
+
+/// netview's snapshot holds hostA's VXLAN forwarding table as `bridge fdb` shows it (read just
+/// before and just after, since traffic may teach the device a MAC in between).
+fn assert_netview_reads_the_fdb(b1_mac: &str) {
+    let before = vxlan_self_fdb();
+    let snap = exec(NETVIEW, &["--snapshot", "--json", "--no-docker", "--no-firewall"]);
+    let after = vxlan_self_fdb();
+    let snap: Value = serde_json::from_str(&snap.stdout).expect("snapshot JSON");
+    let host_a = snap["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["label"] == "nvlab-hostA")
+        .expect("nvlab-hostA in the snapshot");
+    let vx = host_a["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "nvlab-vx42").expect("the VXLAN");
+    let fdb = vx["vxlan"]["fdb"].as_array().cloned().unwrap_or_default();
+    let seen: BTreeSet<(String, String)> =
+        fdb.iter().filter_map(|e| Some((e["mac"].as_str()?.to_string(), e["dst"].as_str()?.to_string()))).collect();
+    let both: BTreeSet<_> = before.intersection(&after).cloned().collect();
+    let either: BTreeSet<_> = before.union(&after).cloned().collect();
+    assert!(both.is_subset(&seen) && seen.is_subset(&either), "netview {seen:?}\nbridge fdb {before:?} / {after:?}");
+    assert!(seen.contains(&(b1_mac.to_string(), "10.231.0.2".to_string())), "{seen:?}");
+    let flood = fdb.iter().find(|e| e["mac"] == "00:00:00:00:00:00").expect("the default remote");
+    assert_eq!((flood["dst"].as_str(), flood["permanent"].as_bool()), (Some("10.231.0.2"), Some(true)));
 }

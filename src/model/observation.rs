@@ -45,7 +45,38 @@ pub struct Vxlan {
     pub vni: Option<u32>,
     pub port: Option<u16>,
     pub local: Option<String>,
+    /// IFLA_VXLAN_GROUP: a multicast group, or the one unicast remote given at creation.
     pub group: Option<String>,
+    /// The device's own forwarding table (`bridge fdb show dev <vxlan>`, the self entries): which
+    /// MAC lives behind which remote endpoint. An all-zero MAC is where unknown frames go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fdb: Vec<VxlanFdb>,
+}
+
+/// One self entry of a VXLAN device's forwarding table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VxlanFdb {
+    pub mac: String,
+    /// The remote VTEP's address.
+    pub dst: Option<String>,
+    /// Set per entry when it differs from the device's VNI.
+    pub vni: Option<u32>,
+    /// Added by hand or by a control plane (Docker, flannel), not learned from traffic.
+    pub permanent: bool,
+}
+
+impl Vxlan {
+    /// The remote endpoints this device knows: the unicast remote, then the FDB's, each once.
+    pub fn remotes(&self) -> Vec<String> {
+        let unicast = self.group.as_ref().filter(|g| !g.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_multicast()));
+        let mut out: Vec<String> = unicast.into_iter().cloned().collect();
+        for d in self.fdb.iter().filter_map(|e| e.dst.as_ref()) {
+            if !out.contains(d) {
+                out.push(d.clone());
+            }
+        }
+        out
+    }
 }
 
 /// One link as netlink reported it, inside one namespace.

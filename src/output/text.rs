@@ -273,6 +273,13 @@ fn iface_line(i: &Interface) -> String {
     if let Some(v) = &i.vxlan {
         let vni = v.vni.map_or("?".into(), |n| n.to_string());
         s.push_str(&format!("  VNI {vni} udp/{}", v.port.map_or("?".into(), |p| p.to_string())));
+        let remotes = v.remotes();
+        if !remotes.is_empty() {
+            s.push_str(&format!(" → {}", remotes.join(", ")));
+        }
+        if !v.fdb.is_empty() {
+            s.push_str(&format!("  (forwarding table: {})", v.fdb.len()));
+        }
     }
     s
 }

@@ -9,9 +9,11 @@ pub mod socket;
 
 use crate::model::{LinkObs, NsIdentity, RouteObs, Stats};
 use nix::sched::{CloneFlags, setns};
+use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::link::LinkMessage;
+use rtnetlink::packet_route::neighbour::NeighbourMessage;
 use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
 use rtnetlink::packet_route::route::{RouteHeader, RouteMessage};
 use rtnetlink::packet_route::stats::{StatsAttribute, StatsFilterMask, StatsMessage};
@@ -196,6 +198,12 @@ pub fn dump(socket: &mut NlSocket) -> Result<NsDump, ReadError> {
             }
         })
         .map_err(nl_err("route dump"))?;
+    for l in links.iter_mut().filter(|l| l.vxlan.is_some()) {
+        let fdb = vxlan_fdb(socket, l.ifindex);
+        if let Some(v) = l.vxlan.as_mut() {
+            v.fdb = fdb;
+        }
+    }
     for l in &mut links {
         if let Some(mut a) = by_index.remove(&l.ifindex) {
             a.sort_by_key(|(v6, _)| *v6); // IPv4 first, kernel order within a family
@@ -203,6 +211,28 @@ pub fn dump(socket: &mut NlSocket) -> Result<NsDump, ReadError> {
         }
     }
     Ok(NsDump { links, routes })
+}
+
+/// A VXLAN device's own forwarding entries (`bridge fdb show dev <it>`, the self ones): an
+/// AF_BRIDGE neighbour dump that strict checking limits to this device. Best effort: a kernel
+/// that refuses the filter leaves the table empty rather than the namespace unread.
+fn vxlan_fdb(socket: &mut NlSocket, ifindex: u32) -> Vec<crate::model::VxlanFdb> {
+    let mut request = NeighbourMessage::default();
+    request.header.family = AddressFamily::Bridge;
+    request.header.ifindex = ifindex;
+    let mut entries = Vec::new();
+    let read = socket.dump(RouteNetlinkMessage::GetNeighbour(request), |m| {
+        if let RouteNetlinkMessage::NewNeighbour(n) = m
+            && n.header.ifindex == ifindex
+            && let Some(e) = parse::vxlan_fdb_from_msg(&n)
+        {
+            entries.push(e);
+        }
+    });
+    if read.is_err() {
+        entries.clear();
+    }
+    entries
 }
 
 /// The nsid the socket's namespace gives `other`, if any. RTM_GETNSID only reads: it never assigns one.

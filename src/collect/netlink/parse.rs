@@ -1,8 +1,9 @@
 //! netlink messages -> model observations. Pure functions, so they can be tested on built messages.
 
-use crate::model::{LinkObs, RouteObs, Stats, Vxlan};
+use crate::model::{LinkObs, RouteObs, Stats, Vxlan, VxlanFdb};
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage, Stats64};
+use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteType};
 use std::net::IpAddr;
 
@@ -80,6 +81,39 @@ fn vxlan(attrs: &[InfoVxlan]) -> Vxlan {
         }
     }
     v
+}
+
+const NUD_NOARP: u16 = 0x40;
+const NUD_PERMANENT: u16 = 0x80;
+
+/// A VXLAN device's own FDB entry (NTF_SELF) from an AF_BRIDGE neighbour dump; `None` for the
+/// bridge's entries about the same port (NTF_MASTER), which carry no remote.
+pub fn vxlan_fdb_from_msg(msg: &NeighbourMessage) -> Option<VxlanFdb> {
+    if !msg.header.flags.contains(NeighbourFlags::Own) {
+        return None;
+    }
+    // A state is a bit set (the all-zero remote is REACHABLE|PERMANENT), which the parser only
+    // names when one bit is set.
+    let state = u16::from(msg.header.state);
+    let mut entry = VxlanFdb { permanent: state & (NUD_PERMANENT | NUD_NOARP) != 0, ..Default::default() };
+    for attr in &msg.attributes {
+        match attr {
+            NeighbourAttribute::LinkLayerAddress(mac) => entry.mac = mac_string(mac),
+            NeighbourAttribute::Destination(NeighbourAddress::Inet(ip)) => entry.dst = Some(ip.to_string()),
+            NeighbourAttribute::Destination(NeighbourAddress::Inet6(ip)) => entry.dst = Some(ip.to_string()),
+            // An AF_BRIDGE message leaves the remote's family to its length.
+            NeighbourAttribute::Destination(NeighbourAddress::Other(bytes)) => {
+                entry.dst = match bytes.len() {
+                    4 => <[u8; 4]>::try_from(bytes.as_slice()).ok().map(|b| std::net::Ipv4Addr::from(b).to_string()),
+                    16 => <[u8; 16]>::try_from(bytes.as_slice()).ok().map(|b| std::net::Ipv6Addr::from(b).to_string()),
+                    _ => None,
+                }
+            }
+            NeighbourAttribute::Vni(vni) => entry.vni = Some(*vni),
+            _ => {}
+        }
+    }
+    (!entry.mac.is_empty()).then_some(entry)
 }
 
 /// (ifindex, "addr/len"); IFA_LOCAL is the interface's own address on point-to-point links.
@@ -231,5 +265,33 @@ mod tests {
         assert!(route_from_msg(&msg).is_some());
         msg.header.kind = RouteType::Local;
         assert_eq!(route_from_msg(&msg), None);
+    }
+
+    /// As the kernel answers an AF_BRIDGE dump of a VXLAN device (`bridge fdb show dev vx`): the
+    /// parser leaves the remote as bytes and the state as a bit set it does not name.
+    fn fdb_entry(flags: NeighbourFlags, state: u16, mac: [u8; 6], dst: Option<[u8; 4]>) -> NeighbourMessage {
+        let mut m = NeighbourMessage::default();
+        m.header.family = AddressFamily::Bridge;
+        m.header.ifindex = 7;
+        m.header.flags = flags;
+        m.header.state = state.into();
+        m.attributes.push(NeighbourAttribute::LinkLayerAddress(mac.to_vec()));
+        if let Some(d) = dst {
+            m.attributes.push(NeighbourAttribute::Destination(NeighbourAddress::Other(d.to_vec())));
+        }
+        m
+    }
+
+    #[test]
+    fn vxlan_fdb_self_entries_with_their_remote() {
+        let default_remote = fdb_entry(NeighbourFlags::Own, 0x82, [0; 6], Some([10, 231, 0, 2]));
+        let e = vxlan_fdb_from_msg(&default_remote).expect("a self entry");
+        assert_eq!((e.mac.as_str(), e.dst.as_deref(), e.permanent), ("00:00:00:00:00:00", Some("10.231.0.2"), true));
+        let learned = fdb_entry(NeighbourFlags::Own, 0x02, [0x12, 2, 0xdf, 0xec, 0x39, 0x0d], Some([10, 231, 0, 2]));
+        let e = vxlan_fdb_from_msg(&learned).expect("a learned entry");
+        assert_eq!((e.mac.as_str(), e.permanent), ("12:02:df:ec:39:0d", false));
+        // The bridge's entry about the same port carries no remote and is not the device's own.
+        let master = fdb_entry(NeighbourFlags::Controller, 0x02, [0x12, 2, 0xdf, 0xec, 0x39, 0x0d], None);
+        assert_eq!(vxlan_fdb_from_msg(&master), None);
     }
 }
