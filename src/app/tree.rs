@@ -173,13 +173,25 @@ fn bridge_node(t: &Topology, b: &Bridge, containers_in: &dyn Fn(&Namespace) -> V
     )
 }
 
-/// "VXLAN 42 udp/4789 → 10.231.0.2" for a VXLAN device (a bridge port with no peer).
+/// "VXLAN 42 udp/4789 → 10.231.0.2" for a VXLAN device (a bridge port with no peer): where its
+/// frames go (the remote or group, and the remotes of its forwarding table).
 fn vxlan_summary(t: &Topology, ns: u64, ifindex: u32) -> Option<String> {
     let v = t.namespace(ns)?.interfaces.iter().find(|i| i.ifindex == ifindex)?.vxlan.as_ref()?;
     let vni = v.vni.map_or("?".into(), |v| v.to_string());
     let port = v.port.map_or("?".into(), |p| p.to_string());
-    let remote = v.group.as_ref().map_or(String::new(), |g| format!(" → {g}"));
-    Some(format!("VXLAN {vni} udp/{port}{remote}"))
+    let mut ends = v.remotes();
+    // A multicast group is not a remote, but it is where the frames go.
+    if let Some(g) = v.group.as_ref().filter(|g| !ends.contains(g)) {
+        ends.insert(0, g.clone());
+    }
+    let ends = if ends.is_empty() { String::new() } else { format!(" → {}", some_of(&ends)) };
+    Some(format!("VXLAN {vni} udp/{port}{ends}"))
+}
+
+/// "a, b, c" or "a, b, c +2".
+fn some_of(items: &[String]) -> String {
+    let shown = items.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > 3 { format!("{shown} +{}", items.len() - 3) } else { shown }
 }
 
 /// The tree's nodes, in display order.
@@ -389,14 +401,18 @@ fn overlay_device(t: &Topology, n: &crate::model::Network) -> Option<Node> {
     let dev = ns.interface_named(o.vxlan_device.as_deref()?)?;
     let vni = o.vni.map_or("?".into(), |v| v.to_string());
     let port = o.udp_port.map_or("?".into(), |p| p.to_string());
+    let place = ns.paths.first().map_or(ns.label.as_str(), |p| p.rsplit('/').next().unwrap_or(p));
+    let remotes = dev.vxlan.as_ref().map(|v| v.remotes()).unwrap_or_default();
+    let ends = if remotes.is_empty() {
+        "; no other node in its forwarding table yet".to_string()
+    } else {
+        format!(" → {}", some_of(&remotes))
+    };
     Some(node(
         NodeId::Interface { ns: ns.inode, ifindex: dev.ifindex },
         RowKind::OtherInterface,
         dev.name.clone(),
-        format!(
-            "VXLAN {vni} udp/{port} in {}; other nodes' ends are not visible here",
-            ns.paths.first().map_or(ns.label.as_str(), |p| p.rsplit('/').next().unwrap_or(p))
-        ),
+        format!("VXLAN {vni} udp/{port} in {place}{ends}"),
         format!("vxlan {vni}"),
         vec![],
     ))

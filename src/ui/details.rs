@@ -52,14 +52,44 @@ fn or_dash(v: Option<&str>) -> String {
 }
 
 /// How to run a command inside a namespace: `ip -n` for named ones, `nsenter` for the rest.
+/// How many forwarding entries of a VXLAN device the details list before "… N more".
+const FDB_SHOWN: usize = 12;
+
+/// A VXLAN device's own forwarding table: which MAC is behind which remote endpoint.
+fn vxlan_fdb(t: &Topology, v: &crate::model::Vxlan, o: &mut Out) {
+    if v.fdb.is_empty() {
+        return;
+    }
+    o.blank();
+    let n = v.fdb.len();
+    o.head(format!("forwarding table ({n} {})", if n == 1 { "entry" } else { "entries" }));
+    for e in v.fdb.iter().take(FDB_SHOWN) {
+        let who = if e.mac == "00:00:00:00:00:00" { "unknown/broadcast" } else { e.mac.as_str() };
+        let how = if e.permanent { "static" } else { "learned" };
+        // A MAC of an interface this host also holds (a lab's other "host"): say whose it is.
+        let owner = t
+            .namespaces
+            .iter()
+            .find_map(|n| n.interfaces.iter().find(|i| i.mac.as_deref() == Some(e.mac.as_str())).map(|i| (n, i)))
+            .map_or(String::new(), |(n, i)| format!("  ({} @ {})", i.name, n.label));
+        o.text(format!("  {who} → {}  {how}{owner}", e.dst.as_deref().unwrap_or("-")));
+    }
+    if v.fdb.len() > FDB_SHOWN {
+        o.text(format!("  … {} more", v.fdb.len() - FDB_SHOWN));
+    }
+}
+
 pub fn in_ns(ns: &Namespace, command: &str) -> String {
     if ns.host {
         return command.to_string();
     }
-    if let Some(name) = ns.paths.iter().find_map(|p| p.strip_prefix("/run/netns/"))
-        && let Some(rest) = command.strip_prefix("ip ")
-    {
-        return format!("ip -n {name} {rest}");
+    if let Some(name) = ns.paths.iter().find_map(|p| p.strip_prefix("/run/netns/")) {
+        // iproute2's `ip` and `bridge` both take the namespace's name.
+        for tool in ["ip", "bridge"] {
+            if let Some(rest) = command.strip_prefix(tool).and_then(|r| r.strip_prefix(' ')) {
+                return format!("{tool} -n {name} {rest}");
+            }
+        }
     }
     let path = ns.paths.first().map_or("<path>", |p| p.as_str());
     format!("nsenter --net={path} {command}")
@@ -208,6 +238,7 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
         if let Some(l) = &v.local {
             o.kv("local", l.clone());
         }
+        vxlan_fdb(t, v, o);
     }
     if i.kind.as_deref() == Some("bridge")
         && let Some(b) = t.bridges.iter().find(|b| b.namespace == ns.inode && b.ifindex == i.ifindex)
@@ -231,8 +262,8 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
             ));
         }
         o.blank();
-        o.cmd(format!("bridge link show master {}", i.name));
-        o.cmd(format!("ip addr show dev {}", i.name));
+        o.cmd(in_ns(ns, &format!("bridge link show master {}", i.name)));
+        o.cmd(in_ns(ns, &format!("ip addr show dev {}", i.name)));
         if let Some(n) = &b.docker_network {
             o.cmd(format!("docker network inspect {n}"));
         }
@@ -240,6 +271,9 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
     }
     o.blank();
     o.cmd(in_ns(ns, &format!("ip -d -s link show dev {}", i.name)));
+    if i.vxlan.is_some() {
+        o.cmd(in_ns(ns, &format!("bridge fdb show dev {}", i.name)));
+    }
     if let Some(p) = &i.peer
         && let (Some(name), Some(pns)) = (&p.name, p.namespace.and_then(|n| t.namespace(n)))
     {
