@@ -160,7 +160,47 @@ fn the_tunnel_from_a_reaches_node_b_by_its_underlay_address() {
     assert!(t.problems.is_empty(), "{:?}", t.problems);
     let back = tunnels_from(&c, "nvc-hostB", "nvc-vx42");
     assert_eq!(back[0].remote_node.as_deref(), Some("nvc-hostA"));
-    assert!(c.notes.iter().any(|n| n.contains("FDB not in the snapshot")));
+    assert!(!c.notes.iter().any(|n| n.contains("inferred")), "nothing inferred here: {:?}", c.notes);
+}
+
+/// Without a remote on the device (as Docker and flannel make them), the remotes of its own
+/// forwarding table are the tunnels, each given the node that holds the address.
+#[test]
+fn a_tunnel_without_a_remote_follows_the_forwarding_table() {
+    let strip = |name: &str, dst: &str| {
+        let mut n = node(name);
+        for ns in &mut n.topology.namespaces {
+            for i in ns.interfaces.iter_mut().filter(|i| i.name == "nvc-vx42") {
+                let v = i.vxlan.as_mut().unwrap();
+                v.group = None;
+                v.fdb = vec![
+                    netview::model::VxlanFdb {
+                        mac: "00:00:00:00:00:00".into(),
+                        dst: Some(dst.into()),
+                        vni: None,
+                        permanent: true,
+                    },
+                    netview::model::VxlanFdb {
+                        mac: "02:42:0a:00:00:05".into(),
+                        dst: Some(dst.into()),
+                        vni: None,
+                        permanent: true,
+                    },
+                ];
+            }
+        }
+        n
+    };
+    let c = merge(vec![strip("vxlan-hostA.json", "10.233.0.2"), strip("vxlan-hostB.json", "10.233.0.1")]);
+    let t = tunnels_from(&c, "nvc-hostA", "nvc-vx42");
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0].source, TunnelSource::Fdb);
+    assert_eq!((t[0].remote.as_deref(), t[0].remote_node.as_deref()), (Some("10.233.0.2"), Some("nvc-hostB")));
+    assert!(t[0].problems.is_empty(), "{:?}", t[0].problems);
+    let back = tunnels_from(&c, "nvc-hostB", "nvc-vx42");
+    assert_eq!(back[0].remote_node.as_deref(), Some("nvc-hostA"));
+    let page = text(&c).join("\n");
+    assert!(page.contains("forwarding table"), "{page}");
 }
 
 #[test]

@@ -179,8 +179,11 @@ pub enum TunnelSource {
     Remote,
     /// A multicast group: the peers are the nodes with a device in the same group.
     Group,
-    /// No remote on the device (the kernel is told its peers by FDB entries, which the snapshot
-    /// does not hold): the peers are the other nodes with the same overlay.
+    /// No remote on the device, but its own forwarding table names remote endpoints (what Docker
+    /// and flannel program): one tunnel per remote address.
+    Fdb,
+    /// No remote on the device and nothing in its forwarding table (or a snapshot from before
+    /// netview read it): the peers are the other nodes with the same overlay.
     Inferred,
 }
 
@@ -189,6 +192,7 @@ impl TunnelSource {
         match self {
             TunnelSource::Remote => "remote",
             TunnelSource::Group => "multicast group",
+            TunnelSource::Fdb => "forwarding table",
             TunnelSource::Inferred => "inferred",
         }
     }
@@ -237,9 +241,9 @@ pub fn merge(nodes: Vec<Node>) -> Cluster {
     let tunnels = tunnels(&views, &overlays, &owners, &mut notes);
     let containers = placements(&views, &overlays, &mut notes);
 
-    if views.iter().any(|v| v.vxlan_count > 0) {
+    if tunnels.iter().any(|t| t.source == TunnelSource::Inferred) {
         notes.push(
-            "FDB not in the snapshot: tunnels come from each VXLAN device's remote or multicast group and its local address; devices without a remote (Docker overlays, flannel) are matched to the other nodes with the same VNI or Docker network, marked \"inferred\"."
+            "Some VXLAN devices have neither a remote nor remotes in their forwarding table (a single-node overlay, or a snapshot from a netview that did not read the FDB yet): they are matched to the other nodes with the same VNI or Docker network, marked \"inferred\"."
                 .into(),
         );
     }
@@ -829,6 +833,24 @@ fn tunnels(
                             ..base.clone()
                         });
                     }
+                }
+            }
+            None if x.fdb.iter().any(|e| e.dst.is_some()) => {
+                for remote in x.remotes().iter().filter_map(|r| canonical(r)) {
+                    let mut problems = problems.clone();
+                    let remote_node = match owners.get(&remote) {
+                        Some(o) if o.len() == 1 => o.iter().next().cloned(),
+                        Some(o) => {
+                            ambiguous.insert(remote.clone(), o.clone());
+                            None
+                        }
+                        None => {
+                            problems.push(format!("no node of this merge has the address {remote}"));
+                            None
+                        }
+                    };
+                    let source = TunnelSource::Fdb;
+                    out.push(Tunnel { remote: Some(remote), remote_node, source, problems, ..base.clone() });
                 }
             }
             None => {

@@ -397,7 +397,14 @@ impl Walker<'_> {
         })?;
         let v = vx.vxlan.as_ref()?;
         let vni = v.vni.map_or("?".into(), |n| n.to_string());
-        let Some(remote) = v.group.as_deref().and_then(|g| g.parse::<IpAddr>().ok()) else {
+        // The device's remote or group; without one, the remotes its forwarding table names,
+        // preferring one that is a namespace on this host (a lab's other "host").
+        let remotes: Vec<IpAddr> = match v.group.as_deref().and_then(|g| g.parse::<IpAddr>().ok()) {
+            Some(g) => vec![g],
+            None => v.remotes().iter().filter_map(|r| r.parse().ok()).collect(),
+        };
+        let here = |r: &IpAddr| t.namespaces.iter().any(|n| n.inode != ns.inode && route::owner(n, *r).is_some());
+        let Some(remote) = remotes.iter().find(|r| here(r)).or(remotes.first()).copied() else {
             self.hop(Some(ns.inode), Some(&vx.name), format!("{bridge} floods to {}: VXLAN {vni}", vx.name));
             self.finish(
                 Reach::LeavesHost,
