@@ -159,3 +159,40 @@ fn docker_networks_say_their_parent_mode_and_overlay() {
     let ov = t.network("ov").and_then(|n| n.overlay.clone()).expect("overlay facts");
     assert_eq!((ov.vni, ov.namespace), (Some(4097), None), "no 1-<id> namespace on this node");
 }
+
+/// `netview path` across a VXLAN on the real two-host snapshot: through the device's remote, or,
+/// where the device has none (as Docker and flannel make them), through the remote its
+/// forwarding table names; with neither, the frame leaves this host.
+#[test]
+fn a_path_crosses_a_vxlan_by_its_remote_or_its_forwarding_table() {
+    use netview::model::reach::{self, Reach};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cluster/vxlan-hostA.json");
+    let original = netview::replay::load(std::path::Path::new(path)).expect("the fixture reads");
+    let verdict = |t: &Topology| {
+        let from = reach::resolve(t, "nvc-podA1").unwrap();
+        let to = reach::resolve(t, "10.234.0.21").unwrap();
+        reach::path(t, (&t.firewall).into(), from, to, "icmp", None)
+    };
+    let set_vx42 = |fdb: Vec<VxlanFdb>| {
+        let mut t = original.clone();
+        for i in t.namespaces.iter_mut().filter(|n| n.host).flat_map(|n| n.interfaces.iter_mut()) {
+            if i.name == "nvc-vx42" {
+                let v = i.vxlan.as_mut().unwrap();
+                v.group = None;
+                v.fdb = fdb.clone();
+            }
+        }
+        t
+    };
+    let crossed = |r: &reach::PathReport| r.hops.iter().any(|h| h.text.contains("→ 10.233.0.2 (nvc-hostB)"));
+
+    let by_remote = verdict(&original);
+    assert!(crossed(&by_remote), "{by_remote:#?}");
+    let entry =
+        VxlanFdb { mac: "00:00:00:00:00:00".into(), dst: Some("10.233.0.2".into()), vni: None, permanent: true };
+    let by_fdb = verdict(&set_vx42(vec![entry]));
+    assert!(crossed(&by_fdb), "{by_fdb:#?}");
+    assert_eq!(by_fdb.verdict, by_remote.verdict);
+    let neither = verdict(&set_vx42(vec![]));
+    assert_eq!(neither.verdict, Reach::LeavesHost, "{neither:#?}");
+}
