@@ -137,6 +137,8 @@ fn scan_processes(
         } else {
             "permission denied: run as root to see them"
         };
-        d.notes.push(format!("{denied} processes' namespaces could not be looked at ({why})"));
+        let whose =
+            if denied == 1 { "1 process's namespace".to_string() } else { format!("{denied} processes' namespaces") };
+        d.notes.push(format!("{whose} could not be looked at ({why})"));
     }
 }
