@@ -612,3 +612,34 @@ fn a_namespace_opens_onto_its_bridges() {
     assert!(rows[pod].contains("⇄ eth0 @ nvc-podB1"), "{rows:#?}");
     snap_both("namespace_with_bridge", make);
 }
+
+#[test]
+fn a_container_on_two_bridges_shows_each_bridges_address_first() {
+    let mut app = full_app();
+    let api = container_id("shop-api");
+    // Open every port, so shop-api shows under both of its bridges.
+    for _ in 0..3 {
+        let ports: Vec<NodeId> =
+            app.rows.iter().filter(|r| r.kind == netview::app::RowKind::Port).map(|r| r.id.clone()).collect();
+        for p in ports {
+            select(&mut app, p);
+            type_keys(&mut app, [key(KeyCode::Right)]);
+        }
+    }
+    let rows = &app.rows;
+    let under: Vec<(String, String)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.id == api)
+        .map(|(i, r)| {
+            let port = rows[..i].iter().rev().find(|p| p.kind == netview::app::RowKind::Port).unwrap();
+            (port.detail.clone(), r.detail.clone())
+        })
+        .collect();
+    assert_eq!(under.len(), 2, "{under:#?}");
+    for (port, row) in &under {
+        let first = row.split(' ').next().unwrap();
+        assert!(port.contains(first), "under the port `{port}` the row starts with {first}: {under:#?}");
+    }
+    assert_ne!(under[0].1, under[1].1, "{under:#?}");
+}

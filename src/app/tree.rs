@@ -143,7 +143,13 @@ fn bridge_node(t: &Topology, b: &Bridge, containers_in: &dyn Fn(&Namespace) -> V
                 (None, _) => vxlan_summary(t, b.namespace, p.ifindex).unwrap_or_default(),
             };
             let behind: Vec<Node> = match far_ns {
-                Some(ns) if ns.kind == NsKind::Container => containers_in(ns),
+                Some(ns) if ns.kind == NsKind::Container => {
+                    let mut behind = containers_in(ns);
+                    for c in &mut behind {
+                        c.detail = this_port_first(&c.detail, &p.peer_addresses);
+                    }
+                    behind
+                }
                 Some(ns) if !ns.host => vec![namespace_node(ns)],
                 _ => vec![],
             };
@@ -171,6 +177,15 @@ fn bridge_node(t: &Topology, b: &Bridge, containers_in: &dyn Fn(&Namespace) -> V
         b.addresses.join(" "),
         ports,
     )
+}
+
+/// A container's addresses with the one on this port first: under a bridge, the address on that
+/// network is the one that matters.
+fn this_port_first(ips: &str, port_addresses: &[String]) -> String {
+    let on_port = |ip: &&str| port_addresses.iter().any(|a| a.split('/').next() == ip.split('/').next());
+    let (mut first, rest): (Vec<&str>, Vec<&str>) = ips.split(' ').filter(|s| !s.is_empty()).partition(on_port);
+    first.extend(rest);
+    first.join(" ")
 }
 
 /// "VXLAN 42 udp/4789 → 10.231.0.2" for a VXLAN device (a bridge port with no peer): where its
