@@ -176,6 +176,7 @@ fn published_ports_show_their_rules_and_counters_move() {
             outcome.starts_with(&format!("DNAT to {ip}:80")),
             outcome,
         );
+        check_tracked_connections(&mut c, m, &after, &client_addr, veth_port, &ip);
     }
 
     // The text snapshot shows the same mapping under PUBLISHED PORTS.
@@ -184,6 +185,36 @@ fn published_ports_show_their_rules_and_counters_move() {
     let line = format!("{host_addr}:{veth_port}/tcp → {web} {ip}:80");
     c.ok("text snapshot lists the mapping", text.stdout.contains(&line), format!("no line {line:?}"));
     c.finish("published_ports_show_their_rules_and_counters_move");
+}
+
+/// The connections the kernel tracks through the port's DNAT, as netview joins them, against the
+/// table itself: entries to `port` delivered to `ip`:80 (each of the test's connections sits in
+/// TIME_WAIT for two minutes after it closed).
+fn check_tracked_connections(c: &mut Checks, m: &Value, snap: &Value, client: &str, port: u16, ip: &str) {
+    let table = match std::fs::read_to_string("/proc/net/nf_conntrack") {
+        Ok(t) => t,
+        Err(e) => {
+            let said = snap["firewall"]["conntrack_error"].as_str().unwrap_or("");
+            c.ok("no conntrack table: netview says why", !said.is_empty() && m["connections"].is_null(), e);
+            return;
+        }
+    };
+    let ours = |l: &&str| {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let first = |key: &str| words.iter().find_map(|w| w.strip_prefix(key));
+        let second = |key: &str| words.iter().filter_map(|w| w.strip_prefix(key)).nth(1);
+        l.contains(" tcp ")
+            && first("dport=") == Some(&port.to_string())
+            && second("src=") == Some(ip)
+            && second("sport=") == Some("80")
+    };
+    let kernel: Vec<&str> = table.lines().filter(ours).collect();
+    let total = m["connections"]["total"].as_u64();
+    c.eq("tracked connections through the port = /proc/net/nf_conntrack", total, Some(kernel.len() as u64));
+    c.ok("the test's connections are tracked", kernel.len() >= 5, format!("{kernel:#?}"));
+    let clients: Vec<&str> =
+        m["connections"]["clients"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    c.eq("the client of the tracked connections", clients, vec![client]);
 }
 
 /// Real reachability, by ping from inside the source (or from the host), retried once.

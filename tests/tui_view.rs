@@ -446,11 +446,16 @@ fn published_port_rates_appear_after_a_second_read() {
         }
     };
     bump(&mut obs, 24);
-    let first = Update::Firewall { ruleset: Box::new(obs.firewall.ruleset.clone()), sampled_at: t0 };
+    let first = Update::Firewall {
+        ruleset: Box::new(obs.firewall.ruleset.clone()),
+        conntrack: obs.firewall.conntrack.clone(),
+        sampled_at: t0,
+    };
     netview::app::update::on_update(&mut app, first, "10:00:00");
     bump(&mut obs, 34);
     let second = Update::Firewall {
         ruleset: Box::new(obs.firewall.ruleset.clone()),
+        conntrack: obs.firewall.conntrack.clone(),
         sampled_at: t0 + std::time::Duration::from_secs(2),
     };
     netview::app::update::on_update(&mut app, second, "10:00:02");
@@ -642,4 +647,27 @@ fn a_container_on_two_bridges_shows_each_bridges_address_first() {
         assert!(port.contains(first), "under the port `{port}` the row starts with {first}: {under:#?}");
     }
     assert_ne!(under[0].1, under[1].1, "{under:#?}");
+}
+
+#[test]
+fn a_published_port_lists_the_connections_tracked_through_it() {
+    let app = full_app();
+    let ports = &app.topology.firewall.ports;
+    let v4 = ports.iter().find(|m| m.host_port == 8080 && m.host_ip.as_deref() == Some("0.0.0.0")).unwrap();
+    let c = v4.connections.as_ref().expect("the table was read");
+    assert_eq!(c.total, 2);
+    assert_eq!(c.states.get("ESTABLISHED"), Some(&1));
+    assert_eq!(c.clients, ["192.168.122.1", "192.168.122.77"]);
+    // The IPv6 port is another socket: the IPv4 connections are not its.
+    let v6 = ports.iter().find(|m| m.host_port == 8080 && m.host_ip.as_deref() == Some("::")).unwrap();
+    assert_eq!(v6.connections.as_ref().map(|c| c.total), Some(0));
+    let theme = netview::ui::theme::theme(ThemeName::Default);
+    let id = netview::app::tree::mapping_id(v4);
+    let details: Vec<String> =
+        netview::ui::details::lines(&app.topology, &id, &theme).iter().map(|l| l.to_string()).collect();
+    let line = details.iter().find(|l| l.starts_with("conntrack")).expect("a conntrack line");
+    assert!(
+        line.contains("2 connections tracked (ESTABLISHED 1, TIME_WAIT 1) from 192.168.122.1, 192.168.122.77"),
+        "{line}"
+    );
 }

@@ -22,7 +22,7 @@ pub fn on_update(app: &mut App, update: Update, clock: &str) -> Vec<Cmd> {
             app.last_update = Some(clock.to_string());
             vec![watch(app), Cmd::WatchFirewall(watch_firewall(app))]
         }
-        Update::Firewall { ruleset, sampled_at } => {
+        Update::Firewall { ruleset, conntrack, sampled_at } => {
             app.rule_rates.ingest(&ruleset, sampled_at);
             let fw = &app.topology.firewall;
             let obs = crate::model::FirewallObs {
@@ -30,6 +30,7 @@ pub fn on_update(app: &mut App, update: Update, clock: &str) -> Vec<Cmd> {
                 proxies: fw.proxies.clone(),
                 ip_forward: fw.ip_forward,
                 bridge_nf_call_iptables: fw.bridge_nf_call_iptables,
+                conntrack,
             };
             app.topology.firewall = crate::model::build::firewall_view(&app.topology, &obs);
             app.refresh_rows();

@@ -27,8 +27,13 @@ pub enum Update {
     Counters { samples: Vec<(IfKey, Stats)>, sampled_at: Instant },
     /// A whole topology at once (replay and demo: a saved snapshot, not a live read).
     Topology { topology: Box<crate::model::Topology>, sampled_at: Instant },
-    /// Firewall rules re-read on a tick, for rule counters that move (only while watched).
-    Firewall { ruleset: Box<crate::model::firewall::Ruleset>, sampled_at: Instant },
+    /// Firewall rules and tracked connections re-read on a tick, for rule counters and
+    /// connections that move (only while watched).
+    Firewall {
+        ruleset: Box<crate::model::firewall::Ruleset>,
+        conntrack: crate::model::ConntrackObs,
+        sampled_at: Instant,
+    },
     /// Docker came or went, with the reason when it went.
     Docker { available: bool, error: Option<String> },
 }

@@ -90,7 +90,7 @@ struct State {
     sampling: Option<JoinHandle<(Sampler, Sample)>>,
     sampler: Option<Sampler>,
     watch_firewall: bool,
-    firewall: Option<JoinHandle<(crate::model::firewall::Ruleset, Instant)>>,
+    firewall: Option<JoinHandle<(crate::model::firewall::Ruleset, crate::model::ConntrackObs, Instant)>>,
     /// Until the first full read is sent: when to start the first look, and the look itself.
     first_look_at: Option<Instant>,
     first_look: Option<JoinHandle<Observation>>,
@@ -204,10 +204,10 @@ async fn run(
             }
             r = join(&mut s.firewall) => {
                 s.firewall = None;
-                if let Ok((ruleset, sampled_at)) = r
+                if let Ok((ruleset, conntrack, sampled_at)) = r
                     && !s.paused
                 {
-                    let update = Update::Firewall { ruleset: Box::new(ruleset), sampled_at };
+                    let update = Update::Firewall { ruleset: Box::new(ruleset), conntrack, sampled_at };
                     if let Err(mpsc::error::TrySendError::Closed(_)) = updates.try_send(update) {
                         break;
                     }
@@ -298,8 +298,9 @@ fn start_sample(s: &mut State, now: Instant) {
     if s.watch_firewall && s.opts.firewall && s.firewall.is_none() && !s.known.firewall.is_empty() {
         let previous = s.known.firewall.clone();
         s.firewall = Some(tokio::spawn(async move {
+            let conntrack = tokio::task::spawn_blocking(collect::firewall::conntrack::read);
             let rules = collect::firewall::reread(&previous, FIREWALL_TICK_TIMEOUT).await;
-            (rules, now)
+            (rules, conntrack.await.unwrap_or_default(), now)
         }));
     }
     s.last_tick = Some(now);

@@ -93,8 +93,18 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
         ip_forward: fw.ip_forward,
         bridge_nf_call_iptables: fw.bridge_nf_call_iptables,
         docker_chains,
-        ports: super::ports::mappings(t, rules, &fw.proxies),
+        ports: super::ports::mappings(t, rules, &fw.proxies)
+            .into_iter()
+            .map(|mut m| {
+                // Only a read firewall (not --no-firewall) says anything about connections.
+                if fw.conntrack.error.is_none() && !rules.sources.is_empty() {
+                    m.connections = Some(super::ports::connections(&m, &fw.conntrack.flows));
+                }
+                m
+            })
+            .collect(),
         kube_services: super::kube::services(rules),
+        conntrack_error: fw.conntrack.error.clone(),
     }
 }
 

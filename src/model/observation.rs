@@ -244,6 +244,34 @@ pub struct FirewallObs {
     /// net.bridge.bridge-nf-call-iptables: whether traffic inside one bridge meets iptables
     /// (needed for ICC=false to work); None when br_netfilter is not loaded.
     pub bridge_nf_call_iptables: Option<bool>,
+    /// Connections the kernel tracks with their address translated (the DNAT of published ports).
+    #[serde(default)]
+    pub conntrack: ConntrackObs,
+}
+
+/// The host's connection tracking table, as far as netview uses it: the NATed entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConntrackObs {
+    pub flows: Vec<NatFlow>,
+    /// Why the table could not be read (no /proc interface, no permission), if it could not.
+    pub error: Option<String>,
+}
+
+/// One tracked connection whose destination was translated: where the client sent it, and
+/// where the kernel delivered it (the reply's source).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NatFlow {
+    pub protocol: String,
+    /// TCP's state ("ESTABLISHED", "TIME_WAIT"...); None for UDP and others.
+    pub state: Option<String>,
+    pub client: String,
+    pub client_port: u16,
+    /// The address and port the client asked for (the published port).
+    pub dst: String,
+    pub dport: u16,
+    /// Where it went instead (the container).
+    pub to: String,
+    pub to_port: u16,
 }
 
 /// One pass of every collector.

@@ -21,7 +21,7 @@ pub struct RuleHit {
     pub counters: Option<Counters>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortMapping {
     pub container: String,
     pub protocol: String,
@@ -42,6 +42,45 @@ pub struct PortMapping {
     pub proxy_pid: Option<u32>,
     pub walks: Vec<PortWalk>,
     pub notes: Vec<String>,
+    /// The connections the kernel tracks through this port's DNAT; None when the table was not
+    /// read.
+    #[serde(default)]
+    pub connections: Option<Connections>,
+}
+
+/// Tracked connections through one published port (conntrack's NATed entries).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connections {
+    pub total: usize,
+    /// By TCP state ("ESTABLISHED", "TIME_WAIT"...); UDP and others count as "-".
+    pub states: std::collections::BTreeMap<String, usize>,
+    /// The clients' addresses, each once, the first few.
+    pub clients: Vec<String>,
+}
+
+/// How many client addresses a port's connections list.
+const CLIENTS_SHOWN: usize = 5;
+
+/// The tracked connections that went through `m`'s DNAT: to its port (on its address, unless it
+/// listens on all), delivered to its container's address and port.
+pub fn connections(m: &PortMapping, flows: &[super::observation::NatFlow]) -> Connections {
+    let mut c = Connections::default();
+    let Some(ip) = m.container_ip.as_deref() else { return c };
+    for f in flows.iter().filter(|f| {
+        f.protocol == m.protocol
+            && f.dport == m.host_port
+            && f.to == ip
+            && f.to_port == m.container_port
+            && (m.host_ip.is_none() || v6(m.host_ip.as_deref()) == f.dst.contains(':'))
+            && (is_any(m.host_ip.as_deref()) || m.host_ip.as_deref() == Some(f.dst.as_str()))
+    }) {
+        c.total += 1;
+        *c.states.entry(f.state.clone().unwrap_or_else(|| "-".into())).or_default() += 1;
+        if c.clients.len() < CLIENTS_SHOWN && !c.clients.contains(&f.client) {
+            c.clients.push(f.client.clone());
+        }
+    }
+    c
 }
 
 /// The first packet of a connection to the port, hook by hook.
@@ -187,6 +226,7 @@ fn mapping(
         proxy_pid,
         walks: Vec::new(),
         notes: Vec::new(),
+        connections: None,
     };
     if v6_via_proxy {
         m.notes.push(

@@ -38,6 +38,9 @@ pub struct FirewallView {
     /// Kubernetes Services as kube-proxy's rules (iptables mode) implement them on this node.
     #[serde(default)]
     pub kube_services: Vec<super::kube::KubeService>,
+    /// Why the connection tracking table could not be read, if it could not.
+    #[serde(default)]
+    pub conntrack_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

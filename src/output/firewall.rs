@@ -93,6 +93,9 @@ fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
         lines.push("  none (no running container publishes a port)".into());
         return;
     }
+    if let Some(e) = &fw.conntrack_error {
+        lines.push(format!("  (tracked connections not read: {})", safe(e)));
+    }
     for m in &fw.ports {
         lines.push(format!("  {}", headline(m)));
         for (what, hits) in
@@ -110,10 +113,30 @@ fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
         }
         let proxy = m.proxy_pid.map_or("no docker-proxy listens".to_string(), |p| format!("docker-proxy pid {p}"));
         lines.push(format!("    {:<11} {proxy}", "proxy"));
+        if let Some(c) = connections_line(m) {
+            lines.push(format!("    {:<11} {c}", "conntrack"));
+        }
         for w in &m.walks {
             lines.push(format!("    {}", walk_line(w)));
         }
     }
+}
+
+/// "2 connections tracked (ESTABLISHED 1, TIME_WAIT 1) from 192.0.2.7, 192.0.2.9": the kernel's
+/// connection tracking entries through this port's DNAT; None when the table was not read.
+pub fn connections_line(m: &PortMapping) -> Option<String> {
+    let c = m.connections.as_ref()?;
+    if c.total == 0 {
+        return Some("no connection tracked through its DNAT now".into());
+    }
+    let states: Vec<String> = c.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    let more = if c.clients.len() < c.total && c.clients.len() == 5 { ", …" } else { "" };
+    Some(format!(
+        "{} tracked ({}) from {}{more}",
+        if c.total == 1 { "1 connection".to_string() } else { format!("{} connections", c.total) },
+        states.join(", "),
+        c.clients.iter().map(|a| safe(a)).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 pub fn headline(m: &PortMapping) -> String {

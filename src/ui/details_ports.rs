@@ -52,7 +52,6 @@ pub fn summary(m: &PortMapping, o: &Out) -> String {
 }
 
 pub fn mapping(t: &Topology, m: &PortMapping, o: &mut Out) {
-    let _ = t;
     o.head(headline(m));
     for n in &m.notes {
         o.text(format!("note: {n}"));
@@ -70,6 +69,10 @@ pub fn mapping(t: &Topology, m: &PortMapping, o: &mut Out) {
         }
     }
     o.kv("proxy", m.proxy_pid.map_or("no docker-proxy listens on it".into(), |p| format!("docker-proxy, pid {p}")));
+    match crate::output::firewall::connections_line(m) {
+        Some(c) => o.kv("conntrack", c),
+        None => o.kv("conntrack", t.firewall.conntrack_error.clone().unwrap_or_else(|| "not read".into())),
+    }
     for w in &m.walks {
         o.blank();
         o.head(format!("first packet from {} to {}", w.from, w.destination));

@@ -814,5 +814,22 @@ pub fn firewall() -> FirewallObs {
         proxies: vec![proxy(1873, "0.0.0.0"), proxy(1880, "::")],
         ip_forward: Some(true),
         bridge_nf_call_iptables: Some(true),
+        // Two clients of web's published port, one done (TIME_WAIT), one still talking.
+        conntrack: ConntrackObs {
+            flows: [("192.168.122.1", 51514, "TIME_WAIT"), ("192.168.122.77", 40022, "ESTABLISHED")]
+                .into_iter()
+                .map(|(client, port, state)| NatFlow {
+                    protocol: "tcp".into(),
+                    state: Some(state.into()),
+                    client: client.into(),
+                    client_port: port,
+                    dst: "192.168.122.10".into(),
+                    dport: 8080,
+                    to: "172.17.0.2".into(),
+                    to_port: 80,
+                })
+                .collect(),
+            error: None,
+        },
     }
 }

@@ -2,6 +2,7 @@
 //! iptables-legacy, iptables-nft and native nftables tables may all be present at once; each is
 //! read by its own tool, and a missing tool or permission is reported, never fatal.
 
+pub mod conntrack;
 pub mod iptables;
 pub mod nft;
 pub mod proxy;
@@ -18,12 +19,14 @@ const XTABLES: [&str; 5] = ["filter", "nat", "mangle", "raw", "security"];
 /// Read rules, docker-proxy processes and the sysctls that decide whether rules apply at all.
 pub async fn collect(timeout: Duration) -> FirewallObs {
     let proxies = tokio::task::spawn_blocking(proxy::scan);
+    let conntrack = tokio::task::spawn_blocking(conntrack::read);
     let ruleset = read_rules(timeout).await;
     FirewallObs {
         ruleset,
         proxies: proxies.await.unwrap_or_default(),
         ip_forward: sysctl_flag("/proc/sys/net/ipv4/ip_forward"),
         bridge_nf_call_iptables: sysctl_flag("/proc/sys/net/bridge/bridge-nf-call-iptables"),
+        conntrack: conntrack.await.unwrap_or_default(),
     }
 }
 
