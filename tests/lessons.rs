@@ -145,3 +145,17 @@ fn a_lesson_opened_before_the_first_read_starts_from_that_read() {
     on_update(&mut a, Update::Topology { topology: Box::new(topology), sampled_at: base() }, "14:03:21 UTC");
     assert_eq!(netview::app::lesson::changes(&a), (vec![], vec![]), "nothing changed yet: the host just appeared");
 }
+
+#[test]
+fn tracked_holds_where_the_kernel_tracks_a_connection_through_the_port() {
+    let a = app(observation(), ThemeName::Default);
+    let vars = Vars::default();
+    let tracked = |c: &str| checks::holds(&a.topology, &Check::Tracked { container: c.into() }, &vars);
+    assert!(tracked("web"), "the fixture tracks two connections through web's 8080");
+    assert!(!tracked("shop-db"), "shop-db publishes nothing");
+    let mut t = a.topology.clone();
+    for m in &mut t.firewall.ports {
+        m.connections = None; // the table could not be read
+    }
+    assert!(!checks::holds(&t, &Check::Tracked { container: "web".into() }, &vars));
+}

@@ -79,11 +79,14 @@ pub fn watch(app: &App) -> Cmd {
 pub fn watch_firewall(app: &App) -> bool {
     use crate::lessons::Check;
     let t = &app.topology;
-    // A lesson step waiting on rule counters needs them fresh too.
+    // A lesson step waiting on rule counters (or tracked connections) needs them fresh too.
     let step = app.lesson_data().zip(app.lesson.as_ref()).and_then(|(l, s)| l.step.get(s.step));
-    if step
-        .is_some_and(|st| matches!(st.check, Check::DnatCounted { .. } | Check::Published { .. } | Check::Proxy { .. }))
-    {
+    if step.is_some_and(|st| {
+        matches!(
+            st.check,
+            Check::DnatCounted { .. } | Check::Tracked { .. } | Check::Published { .. } | Check::Proxy { .. }
+        )
+    }) {
         return true;
     }
     match &app.selected {

@@ -102,6 +102,14 @@ pub fn holds(t: &Topology, check: &Check, vars: &Vars) -> bool {
                 .flat_map(|m| &m.dnat)
                 .any(|h| h.counters.is_some_and(|c| c.packets > 0))
         }
+        Check::Tracked { container } => {
+            let name = f(container);
+            t.firewall
+                .ports
+                .iter()
+                .filter(|m| m.container == name)
+                .any(|m| m.connections.as_ref().is_some_and(|c| c.total > 0))
+        }
         Check::Proxy { container } => {
             let name = f(container);
             t.firewall.ports.iter().any(|m| m.container == name && m.proxy_pid.is_some())

@@ -55,6 +55,10 @@ pub fn describe(check: &Check, vars: &Vars, lang: Lang) -> String {
             format!("the DNAT rule of {} has counted packets", f(container)),
             format!("{}의 DNAT 규칙이 패킷을 셌음", f(container)),
         ),
+        Check::Tracked { container } => pick(
+            format!("the kernel tracks a connection through a published port of {}", f(container)),
+            format!("커널이 {}의 공개 포트를 거친 연결을 추적하고 있음", f(container)),
+        ),
         Check::Proxy { container } => pick(
             format!("docker-proxy serves a port of {}", f(container)),
             format!("docker-proxy가 {}의 포트를 맡고 있음", f(container)),

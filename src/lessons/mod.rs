@@ -81,6 +81,10 @@ pub enum Check {
     DnatCounted {
         container: String,
     },
+    /// The kernel tracks a connection through a published port of the container.
+    Tracked {
+        container: String,
+    },
     Proxy {
         container: String,
     },
