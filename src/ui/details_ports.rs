@@ -56,6 +56,11 @@ pub fn mapping(t: &Topology, m: &PortMapping, o: &mut Out) {
     for n in &m.notes {
         o.text(format!("note: {n}"));
     }
+    // What moves most, first: the connections the kernel tracks through the DNAT right now.
+    match crate::output::firewall::connections_line(m) {
+        Some(c) => o.kv("conntrack", c),
+        None => o.kv("conntrack", t.firewall.conntrack_error.clone().unwrap_or_else(|| "not read".into())),
+    }
     o.blank();
     o.head("rules that carry it");
     if m.dnat.is_empty() && m.forward.is_empty() {
@@ -69,10 +74,6 @@ pub fn mapping(t: &Topology, m: &PortMapping, o: &mut Out) {
         }
     }
     o.kv("proxy", m.proxy_pid.map_or("no docker-proxy listens on it".into(), |p| format!("docker-proxy, pid {p}")));
-    match crate::output::firewall::connections_line(m) {
-        Some(c) => o.kv("conntrack", c),
-        None => o.kv("conntrack", t.firewall.conntrack_error.clone().unwrap_or_else(|| "not read".into())),
-    }
     for w in &m.walks {
         o.blank();
         o.head(format!("first packet from {} to {}", w.from, w.destination));
