@@ -196,7 +196,7 @@ fn vxlan_summary(t: &Topology, ns: u64, ifindex: u32) -> Option<String> {
     let port = v.port.map_or("?".into(), |p| p.to_string());
     let mut ends = v.remotes();
     // A multicast group is not a remote, but it is where the frames go.
-    if let Some(g) = v.group.as_ref().filter(|g| !ends.contains(g)) {
+    if let Some(g) = v.multicast_group() {
         ends.insert(0, g.clone());
     }
     let ends = if ends.is_empty() { String::new() } else { format!(" → {}", some_of(&ends)) };

@@ -66,9 +66,15 @@ pub struct VxlanFdb {
 }
 
 impl Vxlan {
+    /// `group` when it is a multicast group (the kernel names a unicast remote with the same
+    /// attribute).
+    pub fn multicast_group(&self) -> Option<&String> {
+        self.group.as_ref().filter(|g| g.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_multicast()))
+    }
+
     /// The remote endpoints this device knows: the unicast remote, then the FDB's, each once.
     pub fn remotes(&self) -> Vec<String> {
-        let unicast = self.group.as_ref().filter(|g| !g.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_multicast()));
+        let unicast = self.group.as_ref().filter(|_| self.multicast_group().is_none());
         let mut out: Vec<String> = unicast.into_iter().cloned().collect();
         for d in self.fdb.iter().filter_map(|e| e.dst.as_ref()) {
             if !out.contains(d) {

@@ -51,7 +51,6 @@ fn or_dash(v: Option<&str>) -> String {
     v.unwrap_or("-").to_string()
 }
 
-/// How to run a command inside a namespace: `ip -n` for named ones, `nsenter` for the rest.
 /// How many forwarding entries of a VXLAN device the details list before "… N more".
 const FDB_SHOWN: usize = 12;
 
@@ -64,12 +63,15 @@ fn vxlan_fdb(t: &Topology, v: &crate::model::Vxlan, o: &mut Out) {
     let n = v.fdb.len();
     o.head(format!("forwarding table ({n} {})", if n == 1 { "entry" } else { "entries" }));
     for e in v.fdb.iter().take(FDB_SHOWN) {
-        let who = if e.mac == "00:00:00:00:00:00" { "unknown/broadcast" } else { e.mac.as_str() };
+        let flood = e.mac == "00:00:00:00:00:00";
+        let who = if flood { "unknown/broadcast" } else { e.mac.as_str() };
         let how = if e.permanent { "static" } else { "learned" };
         // A MAC of an interface this host also holds (a lab's other "host"): say whose it is.
+        // The all-zero entry is no one's (loopback devices carry that MAC too).
         let owner = t
             .namespaces
             .iter()
+            .filter(|_| !flood)
             .find_map(|n| n.interfaces.iter().find(|i| i.mac.as_deref() == Some(e.mac.as_str())).map(|i| (n, i)))
             .map_or(String::new(), |(n, i)| format!("  ({} @ {})", i.name, n.label));
         o.text(format!("  {who} → {}  {how}{owner}", e.dst.as_deref().unwrap_or("-")));
@@ -79,6 +81,7 @@ fn vxlan_fdb(t: &Topology, v: &crate::model::Vxlan, o: &mut Out) {
     }
 }
 
+/// How to run a command inside a namespace: `ip -n` for named ones, `nsenter` for the rest.
 pub fn in_ns(ns: &Namespace, command: &str) -> String {
     if ns.host {
         return command.to_string();
@@ -231,9 +234,7 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
             ),
         );
         if let Some(g) = &v.group {
-            // The kernel names a unicast remote and a multicast group with one attribute.
-            let multicast = g.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_multicast());
-            o.kv(if multicast { "group" } else { "remote" }, g.clone());
+            o.kv(if v.multicast_group().is_some() { "group" } else { "remote" }, g.clone());
         }
         if let Some(l) = &v.local {
             o.kv("local", l.clone());
