@@ -793,17 +793,9 @@ fn tunnels(
         match group {
             Some(g) if !g.is_multicast() => {
                 let remote = g.to_string();
-                let owner = owners.get(&remote);
-                let remote_node = match owner {
-                    Some(o) if o.len() == 1 => o.iter().next().cloned(),
-                    Some(o) => {
-                        ambiguous.insert(remote.clone(), o.clone());
-                        None
-                    }
-                    None => None,
-                };
+                let remote_node = owner_of(owners, &remote, &mut ambiguous);
                 match &remote_node {
-                    None if owner.is_none() => {
+                    None if !owners.contains_key(&remote) => {
                         problems.push(format!("no node of this merge has the address {remote}"));
                     }
                     Some(r) if *r != v.node.name => {
@@ -838,17 +830,10 @@ fn tunnels(
             None if x.fdb.iter().any(|e| e.dst.is_some()) => {
                 for remote in x.remotes().iter().filter_map(|r| canonical(r)) {
                     let mut problems = problems.clone();
-                    let remote_node = match owners.get(&remote) {
-                        Some(o) if o.len() == 1 => o.iter().next().cloned(),
-                        Some(o) => {
-                            ambiguous.insert(remote.clone(), o.clone());
-                            None
-                        }
-                        None => {
-                            problems.push(format!("no node of this merge has the address {remote}"));
-                            None
-                        }
-                    };
+                    let remote_node = owner_of(owners, &remote, &mut ambiguous);
+                    if !owners.contains_key(&remote) {
+                        problems.push(format!("no node of this merge has the address {remote}"));
+                    }
                     let source = TunnelSource::Fdb;
                     out.push(Tunnel { remote: Some(remote), remote_node, source, problems, ..base.clone() });
                 }
@@ -890,6 +875,22 @@ fn tunnels(
         ))
     });
     out
+}
+
+/// The node that holds `remote`, when exactly one does; several are noted in `ambiguous`.
+fn owner_of(
+    owners: &BTreeMap<String, BTreeSet<String>>,
+    remote: &str,
+    ambiguous: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Option<String> {
+    match owners.get(remote) {
+        Some(o) if o.len() == 1 => o.iter().next().cloned(),
+        Some(o) => {
+            ambiguous.insert(remote.to_string(), o.clone());
+            None
+        }
+        None => None,
+    }
 }
 
 /// Whether `remote`'s end of the tunnel matches: same VNI, same port, pointing back.

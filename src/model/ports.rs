@@ -59,7 +59,7 @@ pub struct Connections {
 }
 
 /// How many client addresses a port's connections list.
-const CLIENTS_SHOWN: usize = 5;
+pub const CLIENTS_SHOWN: usize = 5;
 
 /// The tracked connections that went through `m`'s DNAT: to its port (on its address, unless it
 /// listens on all), delivered to its container's address and port.

@@ -130,7 +130,9 @@ pub fn connections_line(m: &PortMapping) -> Option<String> {
         return Some("no connection tracked through its DNAT now".into());
     }
     let states: Vec<String> = c.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
-    let more = if c.clients.len() < c.total && c.clients.len() == 5 { ", …" } else { "" };
+    // The list stops at CLIENTS_SHOWN addresses: there may be more.
+    let more =
+        if c.clients.len() < c.total && c.clients.len() == crate::model::ports::CLIENTS_SHOWN { ", …" } else { "" };
     Some(format!(
         "{} tracked ({}) from {}{more}",
         if c.total == 1 { "1 connection".to_string() } else { format!("{} connections", c.total) },

@@ -12,19 +12,15 @@ pub fn read() -> ConntrackObs {
     use std::io::Read;
     let mut text = String::new();
     let read = std::fs::File::open(PROC_CONNTRACK).and_then(|f| f.take(MAX_BYTES).read_to_string(&mut text));
-    match read {
-        Ok(_) => ConntrackObs { flows: parse(&text), error: None },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ConntrackObs {
-            flows: Vec::new(),
-            error: Some(format!(
-                "no {PROC_CONNTRACK}: connection tracking is not loaded, or the kernel has no /proc interface for it (`conntrack -L` shows the table)"
-            )),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            ConntrackObs { flows: Vec::new(), error: Some(format!("{PROC_CONNTRACK} needs root")) }
-        }
-        Err(e) => ConntrackObs { flows: Vec::new(), error: Some(format!("{PROC_CONNTRACK}: {e}")) },
-    }
+    let why = match read {
+        Ok(_) => return ConntrackObs { flows: parse(&text), error: None },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "no {PROC_CONNTRACK}: connection tracking is not loaded, or the kernel has no /proc interface for it (`conntrack -L` shows the table)"
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => format!("{PROC_CONNTRACK} needs root"),
+        Err(e) => format!("{PROC_CONNTRACK}: {e}"),
+    };
+    ConntrackObs { flows: Vec::new(), error: Some(why) }
 }
 
 /// The NATed entries of /proc/net/nf_conntrack's text, e.g.
