@@ -31,6 +31,7 @@ fn names_with(prefix: &str, out: &str) -> BTreeSet<String> {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn churn_leaves_no_leak_and_an_exact_picture() {
     if !live("churn_leaves_no_leak_and_an_exact_picture") {
         return;

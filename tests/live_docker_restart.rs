@@ -4,7 +4,8 @@
 //! with a full read that matches `docker ps`. The real TUI runs through it in tmux: its status
 //! line says Docker went and came back, the container stopped with the engine is shown as not
 //! running, and a network made after the restart appears (events followed again). A guard starts
-//! the engine again whatever happens.
+//! the engine again whatever happens. The engine it stops is one of the suite's own, isolated in
+//! its own namespaces (scripts/test-engine.sh), never the host's.
 
 mod support;
 
@@ -15,13 +16,32 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use support::*;
 
-/// The running dockerd's command line, to start it again exactly so.
+/// The suite's own engine (scripts/test-engine.sh) that this test runs beside, never the host's:
+/// the pid its harness names, in this very network namespace, with its command line to start it
+/// again exactly so. None when it is not running.
 fn dockerd() -> Option<(u32, Vec<String>)> {
-    let pid: u32 = run("pgrep", &["-x", "dockerd"]).ok()?.lines().next()?.trim().parse().ok()?;
+    let engine = std::env::var("NETVIEW_TEST_ENGINE").ok()?;
+    let pid: u32 =
+        std::fs::read_to_string(format!("/var/lib/nvt-eng{engine}/dockerd.pid")).ok()?.trim().parse().ok()?;
+    let netns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/net")).ok();
+    if netns(&pid.to_string())? != netns("self")? {
+        return None;
+    }
     let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let args =
+    let args: Vec<String> =
         raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-    Some((pid, args))
+    args.first().is_some_and(|a| a.ends_with("dockerd")).then_some((pid, args))
+}
+
+/// The engine this test may stop: one of the suite's own, or none (the test refuses to run).
+fn own_engine() -> (u32, Vec<String>) {
+    let Ok(engine) = std::env::var("NETVIEW_TEST_ENGINE") else {
+        panic!(
+            "this test stops and starts a Docker engine, so it runs only on one of the suite's own, \
+             never the host's: run the suite with scripts/test.sh (or scripts/test-engine.sh exec 20 cargo test)"
+        );
+    };
+    dockerd().unwrap_or_else(|| panic!("the suite's engine {engine} is not running in this test's namespaces"))
 }
 
 fn engine_answers() -> bool {
@@ -62,11 +82,12 @@ impl Drop for Engine {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn docker_stopped_and_started_again() {
     if !live("docker_stopped_and_started_again") {
         return;
     }
-    let (pid, args) = dockerd().expect("a running dockerd");
+    let (pid, args) = own_engine();
     let p = prefix('r');
     // Declared in this order, the engine is started again before the cleanup needs it.
     let _cleanup = Guard::new(&p);

@@ -56,6 +56,7 @@ fn docker_proxy_serves(host_ip: &str, port: u16) -> bool {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn published_ports_show_their_rules_and_counters_move() {
     if !live("published_ports_show_their_rules_and_counters_move") {
         return;
@@ -235,6 +236,7 @@ fn pings(from: &str, ip: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn path_verdicts_match_real_traffic() {
     if !live("path_verdicts_match_real_traffic") {
         return;
@@ -319,6 +321,7 @@ fn path_verdicts_match_real_traffic() {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn a_tick_rereads_only_the_sources_that_hold_rules() {
     if !live("a_tick_rereads_only_the_sources_that_hold_rules") {
         return;

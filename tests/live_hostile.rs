@@ -28,6 +28,7 @@ fn add_bridge(name: &OsString) {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn odd_interface_names_are_shown_safely() {
     if !live("odd_interface_names_are_shown_safely") {
         return;
@@ -102,6 +103,7 @@ fn unicode_width(c: char) -> usize {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn an_unprivileged_user_gets_the_host_view_and_notes() {
     if !live("an_unprivileged_user_gets_the_host_view_and_notes") {
         return;
@@ -126,6 +128,7 @@ fn an_unprivileged_user_gets_the_host_view_and_notes() {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn docker_that_is_a_file_garbage_or_silent_is_bounded_and_named() {
     if !live("docker_that_is_a_file_garbage_or_silent_is_bounded_and_named") {
         return;
@@ -160,6 +163,7 @@ fn docker_that_is_a_file_garbage_or_silent_is_bounded_and_named() {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn a_file_in_run_netns_a_full_stdout_and_a_closed_one() {
     if !live("a_file_in_run_netns_a_full_stdout_and_a_closed_one") {
         return;
@@ -189,6 +193,7 @@ fn a_file_in_run_netns_a_full_stdout_and_a_closed_one() {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn very_long_container_and_network_names() {
     if !live("very_long_container_and_network_names") {
         return;

@@ -41,6 +41,7 @@ fn namespace(snap: &Value, inode: u64) -> &Value {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn overlay_macvlan_and_shared_namespaces() {
     if !live("overlay_macvlan_and_shared_namespaces") {
         return;

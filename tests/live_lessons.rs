@@ -95,6 +95,7 @@ fn play(l: &Lesson, n: usize) {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn every_lesson_played_step_by_step() {
     if !live("every_lesson_played_step_by_step") {
         return;

@@ -883,6 +883,7 @@ fn check_text(c: &mut Checks, w: &World, t: &Truth) {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn live_world_matches_ip_and_docker() {
     let test = "live_world_matches_ip_and_docker";
     if !live(test) {
@@ -970,6 +971,7 @@ fn read_one_line_and_close(args: &[&str], env: &[(&str, &str)]) -> (std::process
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn live_degraded_docker_and_closed_stdout() {
     let test = "live_degraded_docker_and_closed_stdout";
     if !live(test) {
@@ -1062,6 +1064,7 @@ fn live_degraded_docker_and_closed_stdout() {
 // Namespaces that vanish while netview reads them
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn live_vanishing_namespaces() {
     let test = "live_vanishing_namespaces";
     if !live(test) {

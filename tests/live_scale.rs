@@ -110,6 +110,7 @@ fn truth(names: &[String]) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
 }
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn thousands_of_interfaces_and_namespaces() {
     if !live("thousands_of_interfaces_and_namespaces") {
         return;

@@ -133,6 +133,7 @@ fn has_key(samples: &[(IfKey, Stats)], key: IfKey) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and Docker (scripts/test.sh)")]
 fn live_source_follows_the_host() {
     if !support::live("live_source_follows_the_host") {
         return;
