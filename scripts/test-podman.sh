@@ -3,8 +3,9 @@
 #   - network namespace nvt-podman (its own iptables, so netavark's chains never touch the host's),
 #     with a veth uplink: nvt-podman-h 10.98.0.1/24 on the host, eth0 10.98.0.2/24 inside;
 #   - a mount namespace of its own (a slave of the host's) where /run/podman is a bind mount of
-#     /run/nvt-podman/api and /run/netns is a private tmpfs, so Podman's netns-<uuid> files and
-#     its API socket sit where netview looks, and nothing mounted there leaks to the host;
+#     /run/nvt-podman/api and /run/netns and /run/containers are private tmpfs (and
+#     /var/lib/containers a bind mount of its data), so Podman's netns-<uuid> files and its API
+#     socket sit where netview looks, and nothing it writes there reaches the host;
 #   - its own storage (graphroot /var/lib/nvt-podman, runroot /run/nvt-podman/runroot), network
 #     configuration directory, containers.conf and storage.conf (CONTAINERS_CONF,
 #     CONTAINERS_STORAGE_CONF), and `podman system service` on /run/podman/podman.sock inside
@@ -94,6 +95,12 @@ up() {
   ip -n $NS link set lo up
   ip -n $NS addr replace 10.98.0.2/24 dev eth0 && ip -n $NS link set eth0 up
   ip -n $NS route replace default via 10.98.0.1
+  # netavark's run directory and the image cache stay inside too: mount points on the host, made
+  # (and removed by down) only when the host has none.
+  for d in /run/containers /var/lib/containers; do
+    [ -d $d ] || { mkdir -p $d && echo $d >>$BASE/made-dirs; }
+  done
+  mkdir -p $DATA/var-lib-containers
   echo "== $(date -Is) test-podman up" >>"$LOG"
   # ip netns exec mounts a fresh /sys, hiding the host's cgroup (v1) hierarchies: mount them again.
   # The service is exec'd at the end, so the pid file holds the pid of this very process.
@@ -101,6 +108,8 @@ up() {
     echo \$\$ >$PIDF &&
     mount --bind $BASE/api /run/podman 2>/dev/null || { mkdir -p /run/podman && mount --bind $BASE/api /run/podman; } &&
     mount -t tmpfs -o mode=755 nvt-podman-netns /run/netns &&
+    mount -t tmpfs -o mode=755 nvt-podman-run /run/containers &&
+    mount --bind $DATA/var-lib-containers /var/lib/containers &&
     mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup &&
     grep ' /sys/fs/cgroup/' /proc/1/mounts | while read src tgt type opts rest; do
       mkdir -p \$tgt && mount -t \$type -o \$opts \$src \$tgt; done &&
@@ -136,6 +145,7 @@ down() {
   for d in /sys/fs/cgroup/*/libpod_parent; do
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
+  [ -f $BASE/made-dirs ] && while read -r d; do rmdir "$d" 2>/dev/null; done <$BASE/made-dirs
   rm -rf $DATA $BASE "$LOG"
   rmdir /run/podman 2>/dev/null  # made by up when the host had none; never a non-empty one
   echo "test-podman: down"
