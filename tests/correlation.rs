@@ -224,6 +224,7 @@ fn obs(namespaces: Vec<NamespaceObs>, networks: Vec<DockerNetworkObs>, container
         firewall: FirewallObs::default(),
         notes: vec![],
         skipped_namespaces: 0,
+        podman: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod firewall;
 pub mod host;
 pub mod netlink;
 pub mod nsids;
+pub mod podman;
 
 use crate::model::firewall::SourceStatus;
 use crate::model::{NamespaceObs, Observation};
@@ -51,11 +52,27 @@ pub async fn collect(opts: &Options) -> Observation {
     let (scan_proc, threads) = (opts.scan_proc, opts.threads);
     let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads));
     let firewall = async { if opts.firewall { firewall::collect(FIREWALL_TIMEOUT).await } else { Default::default() } };
-    let (docker, net, firewall) = tokio::join!(docker, net, firewall);
+    // Podman: its namespaces in any case, its API only when engines are read at all.
+    let podman = async {
+        if opts.docker {
+            podman::collect(opts.docker_timeout).await
+        } else {
+            tokio::task::spawn_blocking(|| crate::model::PodmanObs {
+                sandboxes: podman::sandboxes(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_default()
+        }
+    };
+    let (docker, net, firewall, podman) = tokio::join!(docker, net, firewall, podman);
     let (namespaces, mut notes, skipped) =
         net.unwrap_or_else(|e| (Vec::new(), vec![format!("namespace reader failed: {e}")], 0));
     if let Some(e) = docker.error.as_ref().filter(|_| !docker.available) {
         notes.push(format!("Docker: {e}"));
+    }
+    if let Some(e) = podman.engine.error.as_ref().filter(|_| !podman.engine.available) {
+        notes.push(format!("Podman: {e}"));
     }
     if opts.firewall {
         for source in &firewall.ruleset.sources {
@@ -64,7 +81,7 @@ pub async fn collect(opts: &Options) -> Observation {
             }
         }
     }
-    Observation { host: host::facts(), namespaces, docker, firewall, notes, skipped_namespaces: skipped }
+    Observation { host: host::facts(), namespaces, docker, firewall, notes, skipped_namespaces: skipped, podman }
 }
 
 /// Discover namespaces, dump each one, then resolve the nsids their links refer to.

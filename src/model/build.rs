@@ -10,7 +10,10 @@ pub fn build(obs: &Observation) -> Topology {
     let index: BTreeMap<NsIdentity, &NamespaceObs> = obs.namespaces.iter().map(|n| (n.id, n)).collect();
     let host = obs.namespaces.iter().find(|n| n.is_host());
 
-    let containers = join_containers(obs, &index, host);
+    let mut containers = join_containers(&obs.docker, Engine::Docker, &index, host);
+    containers.extend(join_containers(&obs.podman.engine, Engine::Podman, &index, host));
+    containers.sort_by(|a, b| (&a.0.name, a.0.engine).cmp(&(&b.0.name, b.0.engine)));
+    super::podman::assign_pods(&mut containers, &obs.podman);
     let mut ns_containers: BTreeMap<NsIdentity, Vec<String>> = BTreeMap::new();
     for (c, id) in &containers {
         // Only running containers have a namespace id here.
@@ -25,11 +28,17 @@ pub fn build(obs: &Observation) -> Topology {
     let mut namespaces: Vec<Namespace> = obs
         .namespaces
         .iter()
-        .map(|n| namespace_view(n, &index, ns_containers.get(&n.id).cloned().unwrap_or_default(), &obs.docker))
+        .map(|n| {
+            let mut v = namespace_view(n, &index, ns_containers.get(&n.id).cloned().unwrap_or_default(), &obs.docker);
+            super::podman::classify(&mut v, n, &obs.podman);
+            v
+        })
         .collect();
     namespaces.sort_by(|a, b| (!a.host, a.kind, &a.label, a.inode).cmp(&(!b.host, b.kind, &b.label, b.inode)));
 
-    let mut networks = join_networks(&obs.docker, host);
+    let mut networks = join_networks(&obs.docker, host, Engine::Docker, &BTreeMap::new());
+    networks.extend(join_networks(&obs.podman.engine, host, Engine::Podman, &obs.podman.bridges));
+    networks.sort_by(|a, b| (&a.name, a.engine, &a.id).cmp(&(&b.name, b.engine, &b.id)));
     for n in &mut networks {
         n.overlay = super::kinds::overlay(n, &namespaces);
         n.parent = super::kinds::parent(n);
@@ -38,7 +47,9 @@ pub fn build(obs: &Observation) -> Topology {
 
     let mut notes = obs.notes.clone();
     for n in &networks {
-        if n.driver == "bridge" && n.bridge.is_none() {
+        if n.driver == "bridge" && n.bridge.is_none() && n.engine == Engine::Podman {
+            notes.push(super::podman::missing_bridge_note(n, &obs.podman));
+        } else if n.driver == "bridge" && n.bridge.is_none() {
             notes.push(format!(
                 "Docker network {} has no Linux bridge in this namespace (expected {}): the engine may run in another namespace or VM (rootless Docker, Docker Desktop).",
                 n.name,
@@ -57,8 +68,10 @@ pub fn build(obs: &Observation) -> Topology {
             error: obs.docker.error.clone(),
             engine_version: obs.docker.engine_version.clone(),
             api_version: obs.docker.api_version.clone(),
+            pods: super::podman::pods(&containers, &obs.podman),
             networks,
             containers: containers.into_iter().map(|(c, _)| c).collect(),
+            podman: super::podman::engine_view(&obs.podman),
         },
         firewall: FirewallView::default(),
         kubernetes: None,
@@ -93,10 +106,12 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
         ip_forward: fw.ip_forward,
         bridge_nf_call_iptables: fw.bridge_nf_call_iptables,
         docker_chains,
+        podman_chains: super::netavark::chains(rules),
         ports: super::ports::mappings(t, rules, &fw.proxies)
             .into_iter()
             .map(|mut m| {
                 // Only a read firewall (not --no-firewall) says anything about connections.
+                super::netavark::augment(&mut m, t, rules);
                 if fw.conntrack.error.is_none() && !rules.sources.is_empty() {
                     m.connections = Some(super::ports::connections(&m, &fw.conntrack.flows));
                 }
@@ -231,11 +246,11 @@ fn classify(ns: &NamespaceObs, containers: &[String], docker: &DockerObs) -> (Ns
 
 /// Containers with their endpoints resolved to interfaces; paired with the namespace they live in.
 fn join_containers(
-    obs: &Observation,
+    docker: &DockerObs,
+    engine: Engine,
     index: &BTreeMap<NsIdentity, &NamespaceObs>,
     host: Option<&NamespaceObs>,
 ) -> Vec<(Container, Option<NsIdentity>)> {
-    let docker = &obs.docker;
     let find = |key: &str| {
         docker.containers.iter().find(|c| c.id == key || c.name == key || (key.len() >= 12 && c.id.starts_with(key)))
     };
@@ -275,6 +290,8 @@ fn join_containers(
                     p
                 },
                 compose_project: c.labels.get("com.docker.compose.project").cloned(),
+                engine,
+                pod: None,
             };
             (container, ns_id)
         })
@@ -344,13 +361,23 @@ fn parse_bool(v: Option<&String>) -> Option<bool> {
     v.and_then(|s| s.parse().ok())
 }
 
-fn join_networks(docker: &DockerObs, host: Option<&NamespaceObs>) -> Vec<Network> {
+/// `bridges`: network id -> the bridge the engine names (Podman); Docker's is derived.
+fn join_networks(
+    docker: &DockerObs,
+    host: Option<&NamespaceObs>,
+    engine: Engine,
+    bridges: &BTreeMap<String, String>,
+) -> Vec<Network> {
     let mut out: Vec<Network> = docker
         .networks
         .iter()
         .map(|n| {
             let bridge_link = (n.driver == "bridge")
-                .then(|| expected_bridge_name(n))
+                .then(|| match engine {
+                    Engine::Docker => Some(expected_bridge_name(n)),
+                    Engine::Podman => bridges.get(&n.id).cloned(),
+                })
+                .flatten()
                 .and_then(|name| host?.links.iter().find(|l| l.name == name && l.kind.as_deref() == Some("bridge")));
             let subnets = n
                 .pools
@@ -406,6 +433,7 @@ fn join_networks(docker: &DockerObs, host: Option<&NamespaceObs>) -> Vec<Network
                 options: n.options.clone(),
                 labels: n.labels.clone(),
                 containers: members.into_iter().collect(),
+                engine,
                 overlay: None,
                 parent: None,
             }

@@ -291,4 +291,46 @@ pub struct Observation {
     pub notes: Vec<String>,
     /// Namespaces found but gone (or unreadable) before they could be read.
     pub skipped_namespaces: usize,
+    /// Rootful Podman (netavark): its API when it answers, its namespaces in any case.
+    #[serde(default)]
+    pub podman: PodmanObs,
+}
+
+/// What was read of rootful Podman: through its API socket (`/run/podman/podman.sock`) when it
+/// answers, and from its namespaces (`/run/netns/netns-<uuid>`) and processes in any case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodmanObs {
+    /// The socket that was asked; None when there is none (nothing was tried).
+    pub socket: Option<String>,
+    /// Networks and containers in Docker's shape: `available`, `error` and the versions say how
+    /// the API read went. Endpoints name their network by name, as Podman does.
+    pub engine: DockerObs,
+    /// Network id -> the Linux bridge Podman made for it (libpod's `network_interface`): the
+    /// compatible API never says.
+    pub bridges: BTreeMap<String, String>,
+    pub pods: Vec<PodObs>,
+    /// Podman's namespaces as found without its API: `netns-<uuid>` files whose processes sit
+    /// in a `libpod-<id>` cgroup.
+    pub sandboxes: Vec<PodmanSandboxObs>,
+}
+
+/// A Podman pod: its members share the infra container's namespaces.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodObs {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+    pub infra_id: Option<String>,
+    /// Every container of the pod, the infra container included, by id.
+    pub containers: Vec<String>,
+}
+
+/// A namespace of Podman's, recognised by the cgroup of the processes in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodmanSandboxObs {
+    pub namespace: NsIdentity,
+    /// Container ids from the `libpod-<id>` cgroups, sorted.
+    pub container_ids: Vec<String>,
+    /// Their names, from conmon's command line (`-c <id> ... -n <name>`), where found.
+    pub names: Vec<String>,
 }

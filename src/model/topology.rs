@@ -34,6 +34,9 @@ pub struct FirewallView {
     /// Docker's chains as found ("filter DOCKER-USER", "nat DOCKER", "docker-bridges filter-FORWARD"):
     /// their names differ across Engine versions, so they are discovered, not assumed.
     pub docker_chains: Vec<String>,
+    /// netavark's chains (Podman), found the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub podman_chains: Vec<String>,
     pub ports: Vec<super::ports::PortMapping>,
     /// Kubernetes Services as kube-proxy's rules (iptables mode) implement them on this node.
     #[serde(default)]
@@ -72,6 +75,9 @@ pub enum NsKind {
     SwarmLb,
     Ingress,
     DockerSandbox,
+    /// `/run/netns/netns-<uuid>` whose processes are Podman's (cgroup `libpod-<id>`), when
+    /// Podman's API did not say which container it is.
+    Podman,
     Process,
 }
 
@@ -86,6 +92,7 @@ impl NsKind {
             NsKind::SwarmLb => "swarm-lb",
             NsKind::Ingress => "ingress",
             NsKind::DockerSandbox => "docker-sandbox",
+            NsKind::Podman => "podman",
             NsKind::Process => "process",
         }
     }
@@ -167,6 +174,60 @@ pub struct Docker {
     pub api_version: Option<String>,
     pub networks: Vec<Network>,
     pub containers: Vec<Container>,
+    /// Rootful Podman beside Docker: None when there is no Podman socket. Its networks and
+    /// containers are in `networks` and `containers`, with `engine: "podman"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub podman: Option<EngineView>,
+    /// Podman's pods.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pods: Vec<Pod>,
+}
+
+/// Which container engine an object belongs to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    #[default]
+    Docker,
+    Podman,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker",
+            Engine::Podman => "podman",
+        }
+    }
+    /// The engine's command line tool, for the commands the details suggest.
+    pub fn cli(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// An engine other than Docker, and how reading it went.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineView {
+    pub engine: Engine,
+    pub socket: Option<String>,
+    pub available: bool,
+    pub error: Option<String>,
+    pub engine_version: Option<String>,
+    pub api_version: Option<String>,
+}
+
+/// A Podman pod: containers sharing the infra container's network namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pod {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+    /// The infra container, which holds the namespace (and the published ports).
+    pub infra: Option<String>,
+    /// Container names, the infra container first.
+    pub containers: Vec<String>,
+    /// Inode of the shared network namespace.
+    pub namespace: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,6 +258,8 @@ pub struct Network {
     pub options: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
     pub containers: Vec<String>,
+    #[serde(default)]
+    pub engine: Engine,
     /// Overlay networks: their namespace and VXLAN device on this node.
     #[serde(default)]
     pub overlay: Option<super::kinds::OverlayView>,
@@ -238,6 +301,11 @@ pub struct Container {
     pub endpoints: Vec<Endpoint>,
     pub ports: Vec<PortObs>,
     pub compose_project: Option<String>,
+    #[serde(default)]
+    pub engine: Engine,
+    /// The Podman pod it belongs to, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
 }
 
 impl Topology {

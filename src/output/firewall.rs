@@ -30,6 +30,9 @@ pub fn sections(t: &Topology, style: Style, lines: &mut Vec<String>) {
     if !fw.docker_chains.is_empty() {
         lines.push(format!("  {:<16} {}", "docker chains", fw.docker_chains.join(", ")));
     }
+    if !fw.podman_chains.is_empty() {
+        lines.push(format!("  {:<16} {}", "netavark chains", fw.podman_chains.join(", ")));
+    }
     ports(fw, style, lines);
     kube(fw, style, lines);
 }

@@ -2,15 +2,22 @@
 
 use super::style::{Style, safe};
 use super::table::Table;
-use crate::model::{Interface, Namespace, NsKind, Topology};
+use crate::model::{Engine, Interface, Namespace, NsKind, Topology};
 use std::collections::BTreeMap;
 use std::io::Write;
 
 pub fn write(t: &Topology, style: Style, out: &mut impl Write) -> std::io::Result<()> {
     let mut lines = Vec::new();
     host(t, style, &mut lines);
-    networks(t, style, &mut lines);
-    containers(t, style, &mut lines);
+    if t.docker.available {
+        networks(t, Engine::Docker, style, &mut lines);
+        containers(t, Engine::Docker, style, &mut lines);
+    }
+    if t.docker.podman.as_ref().is_some_and(|p| p.available) {
+        networks(t, Engine::Podman, style, &mut lines);
+        containers(t, Engine::Podman, style, &mut lines);
+        pods(t, style, &mut lines);
+    }
     bridges(t, style, &mut lines);
     namespaces(t, style, &mut lines);
     super::firewall::sections(t, style, &mut lines);
@@ -58,6 +65,19 @@ fn host(t: &Topology, style: Style, lines: &mut Vec<String>) {
         format!("unavailable: {}", or_dash(d.error.as_deref()))
     };
     kv.row(vec!["docker".into(), docker]);
+    if let Some(p) = &t.docker.podman {
+        let podman = if p.available {
+            format!(
+                "Podman {}, API {} at {}",
+                or_dash(p.engine_version.as_deref()),
+                or_dash(p.api_version.as_deref()),
+                or_dash(p.socket.as_deref())
+            )
+        } else {
+            format!("unavailable: {}", or_dash(p.error.as_deref()))
+        };
+        kv.row(vec!["podman".into(), podman]);
+    }
     let mut kinds: BTreeMap<NsKind, usize> = BTreeMap::new();
     for n in &t.namespaces {
         *kinds.entry(n.kind).or_default() += 1;
@@ -70,14 +90,11 @@ fn host(t: &Topology, style: Style, lines: &mut Vec<String>) {
     lines.extend(kv.render("  ").into_iter().skip(1));
 }
 
-fn networks(t: &Topology, style: Style, lines: &mut Vec<String>) {
-    if !t.docker.available {
-        return;
-    }
+fn networks(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String>) {
     lines.push(String::new());
-    lines.push(style.heading("DOCKER NETWORKS"));
+    lines.push(style.heading(&format!("{} NETWORKS", engine.as_str().to_uppercase())));
     let mut tb = Table::new(&["NAME", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "BRIDGE", "FLAGS", "CONTAINERS"]);
-    for n in &t.docker.networks {
+    for n in t.docker.networks.iter().filter(|n| n.engine == engine) {
         let subnet = n.subnets.iter().filter_map(|s| s.subnet.clone()).collect::<Vec<_>>().join(" ");
         let gateway = n
             .subnets
@@ -118,14 +135,11 @@ fn networks(t: &Topology, style: Style, lines: &mut Vec<String>) {
     lines.extend(tb.render("  "));
 }
 
-fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
-    if !t.docker.available {
-        return;
-    }
+fn containers(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String>) {
     lines.push(String::new());
-    lines.push(style.heading("DOCKER CONTAINERS"));
+    lines.push(style.heading(&format!("{} CONTAINERS", engine.as_str().to_uppercase())));
     let mut tb = Table::new(&["NAME", "STATE", "MODE", "NETWORK", "IP", "MAC", "IFACE", "HOST END", "BRIDGE", "PORTS"]);
-    for c in &t.docker.containers {
+    for c in t.docker.containers.iter().filter(|c| c.engine == engine) {
         let ports = c
             .ports
             .iter()
@@ -144,10 +158,13 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
             .join(",");
         let ports = if ports.is_empty() { "-".to_string() } else { ports };
         // `container:<64 hex>` says little to a reader: name the container instead.
-        let mode = match &c.shares_namespace_with {
+        let mut mode = match &c.shares_namespace_with {
             Some(other) => format!("container:{}", safe(other)),
             None => safe(&c.network_mode),
         };
+        if let Some(pod) = &c.pod {
+            mode.push_str(&format!(" pod:{}", safe(pod)));
+        }
         if c.endpoints.is_empty() {
             tb.row(vec![
                 safe(&c.name),
@@ -196,7 +213,11 @@ fn bridges(t: &Topology, style: Style, lines: &mut Vec<String>) {
             head.push_str(&format!("  {}", b.addresses.join(" ")));
         }
         if let Some(n) = &b.docker_network {
-            head.push_str(&format!("  (docker network {})", safe(n)));
+            head.push_str(&format!(
+                "  ({} network {})",
+                crate::model::podman::bridge_engine(t, &b.name).as_str(),
+                safe(n)
+            ));
         }
         lines.push(head);
         if b.ports.is_empty() {
@@ -334,7 +355,11 @@ fn tree(t: &Topology, style: Style, lines: &mut Vec<String>) {
             .collect();
         let mut text = format!("{}  bridge  {}", safe(&b.name), b.addresses.join(" "));
         if let Some(n) = &b.docker_network {
-            text.push_str(&format!("  [docker network {}]", safe(n)));
+            text.push_str(&format!(
+                "  [{} network {}]",
+                crate::model::podman::bridge_engine(t, &b.name).as_str(),
+                safe(n)
+            ));
         }
         children.push(node(text.replace("    ", "  "), ports));
     }
@@ -484,4 +509,24 @@ fn on_parent(t: &Topology, ns: u64, ifindex: u32) -> Vec<Node> {
 fn reachable_from_host(t: &Topology, n: &Namespace) -> bool {
     let host = t.host_namespace().map(|h| h.inode);
     n.interfaces.iter().any(|i| i.peer.as_ref().is_some_and(|r| r.namespace.is_some() && r.namespace == host))
+}
+
+fn pods(t: &Topology, style: Style, lines: &mut Vec<String>) {
+    if t.docker.pods.is_empty() {
+        return;
+    }
+    lines.push(String::new());
+    lines.push(style.heading("PODMAN PODS"));
+    let mut tb =
+        Table::new(&["NAME", "STATE", "INFRA", "NAMESPACE", "CONTAINERS (sharing the infra container's namespace)"]);
+    for p in &t.docker.pods {
+        tb.row(vec![
+            safe(&p.name),
+            safe(&p.state),
+            or_dash(p.infra.as_deref()),
+            p.namespace.map_or_else(|| "-".into(), |n| n.to_string()),
+            p.containers.iter().map(|c| safe(c)).collect::<Vec<_>>().join(","),
+        ]);
+    }
+    lines.extend(tb.render("  "));
 }

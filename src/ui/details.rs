@@ -266,7 +266,7 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
         o.cmd(in_ns(ns, &format!("bridge link show master {}", i.name)));
         o.cmd(in_ns(ns, &format!("ip addr show dev {}", i.name)));
         if let Some(n) = &b.docker_network {
-            o.cmd(format!("docker network inspect {n}"));
+            o.cmd(format!("{} network inspect {n}", crate::model::podman::bridge_engine(t, &b.name).cli()));
         }
         return;
     }
@@ -325,6 +325,12 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
     o.kv("image", or_dash(c.image.as_deref()));
     o.kv("state", c.state.clone());
     o.kv("mode", c.network_mode.clone());
+    if c.engine != crate::model::Engine::Docker {
+        o.kv("engine", c.engine.as_str().to_string());
+    }
+    if let Some(pod) = &c.pod {
+        o.kv("pod", pod.clone());
+    }
     if let Some(s) = &c.shares_namespace_with {
         o.kv("joins", format!("the namespace of {s}"));
     }
@@ -377,7 +383,7 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
         }
     }
     o.blank();
-    o.cmd(format!("docker inspect {}", c.name));
+    o.cmd(format!("{} inspect {}", c.engine.cli(), c.name));
     if let Some(n) = ns {
         o.cmd(in_ns(n, "ip addr"));
     }
@@ -418,7 +424,11 @@ fn kubernetes(t: &Topology, o: &mut Out) {
 }
 
 fn network(t: &Topology, n: &Network, o: &mut Out) {
-    o.head(format!("Docker network {}", n.name));
+    o.head(format!(
+        "{} network {}",
+        if n.engine == crate::model::Engine::Podman { "Podman" } else { "Docker" },
+        n.name
+    ));
     o.kv("id", n.id.get(..12).unwrap_or(&n.id).to_string());
     o.kv("driver", n.driver.clone());
     o.kv("scope", n.scope.clone());
@@ -486,7 +496,7 @@ fn network(t: &Topology, n: &Network, o: &mut Out) {
         ));
     }
     o.blank();
-    o.cmd(format!("docker network inspect {}", n.name));
+    o.cmd(format!("{} network inspect {}", n.engine.cli(), n.name));
     if let Some(b) = &n.bridge {
         o.cmd(format!("bridge link show master {b}"));
     }

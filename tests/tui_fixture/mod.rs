@@ -553,6 +553,7 @@ pub fn observation() -> Observation {
         firewall: firewall(),
         notes: vec![],
         skipped_namespaces: 0,
+        podman: Default::default(),
     }
 }
 
@@ -624,6 +625,7 @@ pub fn empty_host() -> Observation {
         firewall: FirewallObs::default(),
         notes: vec![],
         skipped_namespaces: 0,
+        podman: Default::default(),
     }
 }
 
