@@ -9,7 +9,8 @@
 # starts an engine of the suite's own in its own network and mount namespaces, the tests run
 # inside those namespaces (so the bridges, iptables chains and containers they see and make are
 # that engine's), and the engine is removed afterwards, also when a test fails. The first engine
-# runs every test; the next ones run the tests that involve Docker (live_*, tui_tmux).
+# runs every test (Podman's included: scripts/test-podman.sh isolates a Podman the same way); the
+# next ones run the tests whose subject is Docker.
 # Extra arguments go to every `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,9 @@ fi
 [ "$(id -u)" = 0 ] || { echo "test.sh: the live tests need root" >&2; exit 1; }
 
 engines=${NETVIEW_ENGINES:-20 28}
+# The tests whose subject is the Docker engine: the ones every further engine runs again.
+docker_tests="--test live_model --test live_firewall --test live_kinds --test live_lessons --test live_churn
+  --test live_docker_restart --test live_source --test live_hostile --test tui_tmux"
 # Build once here, where crates.io is reachable; inside the engines' namespaces there is no network.
 cargo test --no-run
 
@@ -33,7 +37,7 @@ for engine in $engines; do
   if [ $first = 1 ]; then
     scripts/test-engine.sh exec "$engine" cargo test --offline --no-fail-fast "$@" || rc=1
   else
-    scripts/test-engine.sh exec "$engine" cargo test --offline --no-fail-fast --test 'live_*' --test tui_tmux "$@" || rc=1
+    scripts/test-engine.sh exec "$engine" cargo test --offline --no-fail-fast $docker_tests "$@" || rc=1
   fi
   echo "== engine $engine: $(( $(date +%s) - start )) s =="
   scripts/test-engine.sh down "$engine"

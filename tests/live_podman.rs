@@ -4,7 +4,6 @@
 //! container, all `nvt-*`, and checks netview's snapshot (run where Podman runs) against
 //! `podman inspect`, the published ports against netavark's rules, `netview path` against real
 //! pings between Podman containers, and what reading Podman costs.
-#![allow(unexpected_cfgs)]
 
 mod support;
 
@@ -111,7 +110,7 @@ fn ping(from: &str, ip: &str) -> bool {
 }
 
 #[test]
-#[cfg_attr(not(live_tests), ignore = "needs NETVIEW_LIVE_TESTS=1 (root)")]
+#[cfg_attr(not(live_tests), ignore = "live: needs NETVIEW_LIVE_TESTS=1, root and podman (scripts/test.sh)")]
 fn podman_beside_docker_matches_podman_inspect_and_real_pings() {
     if !live("podman_beside_docker_matches_podman_inspect_and_real_pings") {
         return;
