@@ -150,7 +150,9 @@ fn bridge_node(t: &Topology, b: &Bridge, containers_in: &dyn Fn(&Namespace) -> V
                     }
                     behind
                 }
-                Some(ns) if !ns.host => vec![namespace_node(ns)],
+                // A peer in the bridge's own namespace would repeat the row that holds the
+                // bridge, once per port: quadratic in a namespace with thousands of them.
+                Some(ns) if !ns.host && ns.inode != b.namespace => vec![namespace_node(ns)],
                 _ => vec![],
             };
             let search = format!("{} {}", far, p.peer_addresses.join(" "));
