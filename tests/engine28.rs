@@ -121,3 +121,106 @@ fn an_isolated_network_is_out_of_reach_and_the_path_says_why() {
     assert!(why.contains("network e28-isolated is isolated (gateway mode isolated)"), "{why}");
     assert!(why.contains("has no address, so the host has no route into it"), "{why}");
 }
+
+fn snapshot_text(t: &Topology) -> String {
+    let mut out = Vec::new();
+    netview::output::text::write(t, netview::output::style::Style::plain(), &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn raw_rules_are_shown_with_their_counters_and_whom_they_guard() {
+    let t = topology();
+    assert!(t.firewall.docker_chains.contains(&"raw PREROUTING".to_string()), "{:?}", t.firewall.docker_chains);
+    let guards: Vec<(&str, Option<&str>)> =
+        t.firewall.docker_raw.iter().map(|g| (g.rule.text.as_str(), g.container.as_deref())).collect();
+    assert_eq!(
+        guards,
+        [
+            ("-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP", Some("e28-web")),
+            ("-A PREROUTING -d 10.28.1.2/32 ! -i br-81d9764f60c7 -j DROP", Some("e28-natc")),
+            ("-A PREROUTING -d 10.28.5.2/32 ! -i br-13b1c1d9fec6 -j DROP", Some("e28-dualc")),
+            ("-A PREROUTING -d fd28:5::2/128 ! -i br-13b1c1d9fec6 -j DROP", Some("e28-dualc")),
+            ("-A PREROUTING -d fd28:6::2/128 ! -i br-2320a3d77dc6 -j DROP", Some("e28-v6c")),
+        ]
+    );
+    let web = t.firewall.ports.iter().find(|m| m.host_port == 8080 && m.host_ip.as_deref() == Some("0.0.0.0")).unwrap();
+    assert_eq!(web.raw.len(), 1);
+    assert_eq!(web.raw[0].counters.map(|c| (c.packets, c.bytes)), Some((2, 120)));
+    // The published-port walks: through the port it gets in, straight to the address it does not.
+    let straight = web.walks.iter().find(|w| w.from == "another host, straight to the container").unwrap();
+    assert_eq!(straight.destination, "172.17.0.2:80");
+    assert!(!straight.reaches_container);
+    assert!(straight.outcome.contains("raw PREROUTING: -A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP"));
+    assert!(web.walks.iter().any(|w| w.from == "another host" && w.reaches_container));
+    let text = snapshot_text(&t);
+    assert!(
+        text.contains(
+            "docker raw       raw PREROUTING: -A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP  [2 pkts, 120 B]"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("    raw         raw PREROUTING: -A PREROUTING -d 10.28.1.2/32 ! -i br-81d9764f60c7 -j DROP  [2 pkts, 120 B]"), "{text}");
+}
+
+#[test]
+fn a_routed_port_is_published_at_the_container_address_with_the_accept_that_opens_it() {
+    let t = topology();
+    let m = t.firewall.ports.iter().find(|m| m.container == "e28-routedc" && m.routed).expect("routed mapping");
+    assert_eq!((m.host_port, m.container_port, m.container_ip.as_deref()), (80, 80, Some("10.28.2.2")));
+    assert_eq!(m.gateway_mode.as_deref(), Some("routed"));
+    assert!(m.dnat.is_empty());
+    assert_eq!(
+        m.forward.iter().map(|h| h.text.as_str()).collect::<Vec<_>>(),
+        ["-A DOCKER -d 10.28.2.2/32 ! -i br-8d9d186a87c8 -o br-8d9d186a87c8 -p tcp -m tcp --dport 80 -j ACCEPT"]
+    );
+    let from_outside = m.walks.iter().find(|w| w.from == "another host").unwrap();
+    assert!(from_outside.reaches_container, "{from_outside:?}");
+    assert_eq!(from_outside.destination, "10.28.2.2:80");
+    let text = snapshot_text(&t);
+    assert!(
+        text.contains("10.28.2.2:80/tcp → e28-routedc (routed: no NAT, no host port, network e28-routed"),
+        "{text}"
+    );
+    assert!(text.contains("routed:80/tcp"), "the container table: {text}");
+    assert!(
+        !text.contains(
+            "e28-routedc (routed: no NAT, no host port, network e28-routed, bridge br-8d9d186a87c8)\n    DNAT"
+        )
+    );
+    // Its IPv6 side is docker-proxy's ([::]:32768, gateway mode ipv6 = nat, no IPv6 on the network).
+    assert!(t.firewall.ports.iter().any(|m| m.container == "e28-routedc" && m.host_port == 32768 && !m.routed));
+}
+
+#[test]
+fn gateway_modes_are_named_with_their_meaning() {
+    let t = topology();
+    let mode = |name: &str| t.network(name).unwrap().gateway_mode(false).unwrap().to_string();
+    assert_eq!(
+        ["e28-nat", "e28-unprot", "e28-routed", "e28-isolated"].map(mode),
+        ["nat", "nat-unprotected", "routed", "isolated"]
+    );
+    let snap = snapshot_text(&t);
+    assert!(
+        snap.contains("gw4=routed") && snap.contains("gw4=nat-unprotected") && snap.contains("gw4=isolated"),
+        "{snap}"
+    );
+    let unprot =
+        t.firewall.ports.iter().find(|m| m.host_port == 8083 && m.host_ip.as_deref() == Some("0.0.0.0")).unwrap();
+    assert!(unprot.forward.iter().any(|h| h.text == "-A DOCKER ! -i br-4956692f53ee -o br-4956692f53ee -j ACCEPT"));
+    assert!(unprot.walks.iter().any(|w| w.from == "another host, straight to the container" && w.reaches_container));
+    let r = path(&t, "e28-cli", "e28-routedc", 81);
+    assert!(
+        r.hops.iter().any(|h| h.text.starts_with("network e28-routed has gateway mode routed: no NAT")),
+        "{}",
+        text(&r)
+    );
+    let r = path(&t, "e28-cli", "e28-natc", 80);
+    assert!(r.reason.unwrap().contains("use a published port"));
+    for lang in [netview::explain::Lang::En, netview::explain::Lang::Ko] {
+        let card = netview::explain::concept(lang, "gateway-mode").expect("gateway-mode card");
+        for m in ["nat-unprotected", "routed", "isolated", "--internal"] {
+            assert!(card.body.contains(m), "{lang:?}: {m}");
+        }
+    }
+}

@@ -85,6 +85,9 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
                 .map(move |c| format!("{} {}", table.name, c.name))
         })
         .collect();
+    let docker_raw = super::ports::raw_guards(t, rules);
+    // Docker's rules in a built-in chain of the raw table (Engine 28+) count too.
+    docker_chains.extend(docker_raw.iter().map(|g| format!("{} {}", g.rule.at.table, g.rule.at.chain)));
     docker_chains.sort();
     docker_chains.dedup();
     FirewallView {
@@ -105,6 +108,7 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
             .collect(),
         kube_services: super::kube::services(rules),
         conntrack_error: fw.conntrack.error.clone(),
+        docker_raw,
     }
 }
 

@@ -535,6 +535,12 @@ impl Walker<'_> {
             self.hop(Some(ns.inode), out.as_deref(), format!("{why}{elsewhere}"));
             return self.finish(Reach::Blocked, Some(why));
         }
+        if let Some(n) = self.t.network_holding(dst)
+            && let Some(mode) = n.gateway_mode(dst.is_ipv6()).filter(|m| *m != "nat")
+        {
+            let meaning = super::topology::gateway_mode_meaning(mode);
+            self.hop(Some(ns.inode), out.as_deref(), format!("network {} has gateway mode {mode}: {meaning}", n.name));
+        }
         let mut p = self.packet(ns, Some(iface), out.as_deref(), dst);
         if !std::mem::take(&mut self.prerouted) && !self.walk_ok(Hook::Prerouting, &p, "PREROUTING") {
             return;
@@ -591,13 +597,29 @@ impl Walker<'_> {
         for a in &w.assumed {
             self.report.limits.push(format!("assumed not to match: {a}"));
         }
+        let in_raw = w.dropped_by.as_ref().is_some_and(|s| s.at.table == "raw");
         if !w.steps.is_empty() || dropped {
             self.report.walks.push(w);
         }
         if dropped {
             let by = by.unwrap_or_default();
             self.hop(None, None, format!("{what}: dropped by {by}"));
-            self.finish(Reach::Blocked, Some(format!("dropped in {what} by {by}")));
+            // Engine 28's guard of a container's address (it runs before any DNAT).
+            let raw = in_raw
+                && self.t.docker.containers.iter().any(|c| {
+                    c.endpoints.iter().any(|e| {
+                        [e.ipv4.as_deref(), e.ipv6.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .any(|a| strip_prefix_len(a).parse::<IpAddr>() == Ok(p.dst))
+                    })
+                });
+            let hint = if raw {
+                " (Docker drops packets sent straight to a container's address from outside its network, gateway mode nat: use a published port)"
+            } else {
+                ""
+            };
+            self.finish(Reach::Blocked, Some(format!("dropped in {what} by {by}{hint}")));
         }
         !dropped
     }

@@ -41,6 +41,10 @@ pub struct FirewallView {
     /// Why the connection tracking table could not be read, if it could not.
     #[serde(default)]
     pub conntrack_error: Option<String>,
+    /// Docker's raw-table DROPs (Engine 28+): direct access to containers' addresses and to
+    /// loopback-bound ports, with whom each guards.
+    #[serde(default)]
+    pub docker_raw: Vec<super::ports::RawGuard>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,16 +287,16 @@ impl Network {
 pub fn gateway_mode_meaning(mode: &str) -> &'static str {
     match mode {
         "nat" => {
-            "NAT: containers go out masqueraded; only published ports come in (through DNAT), and since Engine 28 a raw-table rule drops packets sent straight to a container's address from outside its bridge"
+            "containers go out masqueraded; only published ports come in (through DNAT), and since Engine 28 a raw-table rule drops packets sent straight to a container's address from outside its bridge"
         }
         "nat-unprotected" => {
-            "NAT without protection: like nat, but every port of every container can be reached straight at its address by anyone with a route to it, published or not"
+            "like nat, but every port of every container can be reached straight at its address by anyone with a route to it, published or not"
         }
         "routed" => {
-            "routed, no NAT: containers keep their own addresses on the way out and in; published ports are opened at the container's address (the host port is ignored), ICMP is let in, other ports are dropped; other hosts need a route to the subnet"
+            "no NAT: containers keep their own addresses on the way out and in; published ports are opened at the container's address (the host port is ignored), ICMP is let in, other ports are dropped; other hosts need a route to the subnet"
         }
         "isolated" => {
-            "isolated (only with --internal): the bridge gets no address, so neither the host nor anything outside can reach the containers, and they cannot reach out"
+            "only with --internal: the bridge gets no address, so neither the host nor anything outside can reach the containers, and they cannot reach out"
         }
         _ => "a gateway mode this netview does not know",
     }

@@ -2,6 +2,7 @@
 
 use super::style::{Style, safe};
 use super::table::Table;
+use crate::model::topology::{GATEWAY_MODE_V4, GATEWAY_MODE_V6};
 use crate::model::{Interface, Namespace, NsKind, Topology};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -100,6 +101,12 @@ fn networks(t: &Topology, style: Style, lines: &mut Vec<String>) {
         if n.ipv6 {
             flags.push("ipv6");
         }
+        // Engine 28's gateway modes, when a network sets one (absent means nat).
+        let modes: Vec<String> = [(GATEWAY_MODE_V4, "gw4"), (GATEWAY_MODE_V6, "gw6")]
+            .iter()
+            .filter_map(|(k, tag)| n.options.get(*k).map(|m| format!("{tag}={}", safe(m))))
+            .collect();
+        flags.extend(modes.iter().map(String::as_str));
         tb.row(vec![
             safe(&n.name),
             safe(&n.driver),
@@ -137,6 +144,15 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
                         p.container_port,
                         p.protocol
                     )
+                }
+                None if t.firewall.ports.iter().any(|m| {
+                    m.routed
+                        && m.container == c.name
+                        && m.container_port == p.container_port
+                        && m.protocol == p.protocol
+                }) =>
+                {
+                    format!("routed:{}/{}", p.container_port, p.protocol)
                 }
                 None => format!("{}/{}", p.container_port, p.protocol),
             })
