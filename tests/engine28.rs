@@ -224,3 +224,66 @@ fn gateway_modes_are_named_with_their_meaning() {
         }
     }
 }
+
+#[test]
+fn ipv6_addresses_and_the_ipv6_gateway_are_shown() {
+    let t = topology();
+    let ep = |c: &str| t.container(c).unwrap().endpoints[0].clone();
+    let v6only = ep("e28-v6c");
+    assert_eq!(v6only.ipv4, None);
+    assert_eq!(v6only.ipv6.as_deref(), Some("fd28:6::2/64"));
+    assert_eq!(v6only.ipv6_gateway.as_deref(), Some("fd28:6::1"));
+    assert_eq!(v6only.interface.as_deref(), Some("eth0"), "joined with its interface");
+    let dual = ep("e28-dualc");
+    assert_eq!((dual.ipv4.as_deref(), dual.gateway.as_deref()), (Some("10.28.5.2/24"), Some("10.28.5.1")));
+    assert_eq!((dual.ipv6.as_deref(), dual.ipv6_gateway.as_deref()), (Some("fd28:5::2/64"), Some("fd28:5::1")));
+    assert_eq!(ep("e28-web").ipv6_gateway, None);
+    // JSON
+    let json = serde_json::to_value(&t).unwrap();
+    let c = json["docker"]["containers"].as_array().unwrap().iter().find(|c| c["name"] == "e28-v6c").unwrap();
+    assert_eq!(c["endpoints"][0]["ipv6"], "fd28:6::2/64");
+    assert_eq!(c["endpoints"][0]["ipv6_gateway"], "fd28:6::1");
+    // The text snapshot: an IPV6 column, with the gateway.
+    let text = snapshot_text(&t);
+    let header = text.lines().find(|l| l.trim_start().starts_with("NAME") && l.contains("HOST END")).unwrap();
+    assert!(header.contains(" IP ") && header.contains(" IPV6 "), "{header}");
+    let row = text.lines().find(|l| l.trim_start().starts_with("e28-v6c ")).unwrap();
+    assert!(row.contains("fd28:6::2/64 via fd28:6::1"), "{row}");
+    let row = text.lines().find(|l| l.trim_start().starts_with("e28-dualc ")).unwrap();
+    assert!(row.contains("10.28.5.2/24") && row.contains("fd28:5::2/64 via fd28:5::1"), "{row}");
+}
+
+fn details(t: &Topology, id: netview::app::NodeId) -> String {
+    let theme = netview::ui::theme::theme(netview::app::ThemeName::Default);
+    netview::ui::details::lines(t, &id, &theme)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_dashboard_details_show_raw_guards_gateway_modes_and_ipv6() {
+    use netview::app::{Group, NodeId};
+    let t = topology();
+    let ports = details(&t, NodeId::Group(Group::Ports));
+    assert!(ports.contains("Docker's raw-table guards (Engine 28+)"), "{ports}");
+    assert!(ports.contains("-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP"), "{ports}");
+    let web = t.firewall.ports.iter().find(|m| m.host_port == 8080 && m.host_ip.as_deref() == Some("0.0.0.0")).unwrap();
+    let port = details(&t, netview::app::tree::mapping_id(web));
+    assert!(port.contains("raw") && port.contains("[2 pkts 120 B]"), "{port}");
+    assert!(port.contains("first packet from another host, straight to the container to 172.17.0.2:80"), "{port}");
+    let routed = t.firewall.ports.iter().find(|m| m.routed).unwrap();
+    assert_ne!(netview::app::tree::mapping_id(routed), netview::app::tree::mapping_id(web));
+    let routed = details(&t, netview::app::tree::mapping_id(routed));
+    assert!(routed.contains("gateway    routed: no NAT"), "{routed}");
+    let net_id = |name: &str| NodeId::Network(t.network(name).unwrap().id.clone());
+    let net = details(&t, net_id("e28-routed"));
+    assert!(net.contains("gw mode v4 routed: no NAT"), "{net}");
+    let net = details(&t, net_id("e28-nat"));
+    assert!(net.contains("gw mode v4 nat (the default: no gateway_mode option)"), "{net}");
+    let c = details(&t, NodeId::Container(t.container("e28-dualc").unwrap().id.clone()));
+    assert!(c.contains("ipv6       fd28:5::2/64") && c.contains("gateway6   fd28:5::1"), "{c}");
+    let c = details(&t, NodeId::Container(t.container("e28-routedc").unwrap().id.clone()));
+    assert!(c.contains("10.28.2.2:80 (routed: no NAT, no host port)  routed, no NAT: ACCEPT"), "{c}");
+}

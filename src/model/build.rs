@@ -296,6 +296,7 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
         ipv6: e.ipv6.clone(),
         mac: e.mac.clone(),
         gateway: e.gateway.clone(),
+        ipv6_gateway: e.ipv6_gateway.clone(),
         aliases: e.aliases.clone(),
         interface: None,
         interface_ifindex: None,
@@ -314,7 +315,7 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
         .filter(|m| !m.is_empty())
         .and_then(|mac| ns.links.iter().find(|l| l.mac.as_deref().is_some_and(|lm| lm.eq_ignore_ascii_case(mac))));
     let by_ip = || {
-        let ip = strip_prefix_len(e.ipv4.as_deref()?);
+        let ip = strip_prefix_len(e.ipv4.as_deref().or(e.ipv6.as_deref())?);
         ns.links.iter().find(|l| l.addresses.iter().any(|a| strip_prefix_len(a) == ip))
     };
     let Some(link) = by_mac.or_else(by_ip) else { return out };

@@ -216,6 +216,9 @@ pub struct Endpoint {
     pub ipv6: Option<String>,
     pub mac: Option<String>,
     pub gateway: Option<String>,
+    /// The IPv6 gateway (Docker's `IPv6Gateway`).
+    #[serde(default)]
+    pub ipv6_gateway: Option<String>,
     pub aliases: Vec<String>,
     /// The interface inside the container (eth0, eth1...).
     pub interface: Option<String>,

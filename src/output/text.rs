@@ -131,7 +131,14 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
     }
     lines.push(String::new());
     lines.push(style.heading("DOCKER CONTAINERS"));
-    let mut tb = Table::new(&["NAME", "STATE", "MODE", "NETWORK", "IP", "MAC", "IFACE", "HOST END", "BRIDGE", "PORTS"]);
+    // An IPv6 column (address and gateway) only where some endpoint has IPv6.
+    let v6 =
+        t.docker.containers.iter().flat_map(|c| &c.endpoints).any(|e| e.ipv6.is_some() || e.ipv6_gateway.is_some());
+    let mut headers = vec!["NAME", "STATE", "MODE", "NETWORK", "IP", "MAC", "IFACE", "HOST END", "BRIDGE", "PORTS"];
+    if v6 {
+        headers.insert(5, "IPV6");
+    }
+    let mut tb = Table::new(&headers);
     for c in &t.docker.containers {
         let ports = c
             .ports
@@ -165,34 +172,37 @@ fn containers(t: &Topology, style: Style, lines: &mut Vec<String>) {
             None => safe(&c.network_mode),
         };
         if c.endpoints.is_empty() {
-            tb.row(vec![
-                safe(&c.name),
-                safe(&c.state),
-                mode,
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                ports,
-            ]);
+            let mut row = vec![safe(&c.name), safe(&c.state), mode, "-".into(), "-".into()];
+            row.extend(std::iter::repeat_n(String::from("-"), if v6 { 5 } else { 4 }));
+            row.push(ports);
+            tb.row(row);
             continue;
         }
         for (i, e) in c.endpoints.iter().enumerate() {
             let first = i == 0;
-            tb.row(vec![
+            let mut row = vec![
                 if first { safe(&c.name) } else { String::new() },
                 if first { safe(&c.state) } else { String::new() },
                 if first { mode.clone() } else { String::new() },
                 safe(&e.network),
                 or_dash(e.ipv4.as_deref()),
+            ];
+            if v6 {
+                row.push(match (&e.ipv6, &e.ipv6_gateway) {
+                    (Some(a), Some(g)) => format!("{} via {}", safe(a), safe(g)),
+                    (Some(a), None) => safe(a),
+                    (None, Some(g)) => format!("- via {}", safe(g)),
+                    (None, None) => "-".into(),
+                });
+            }
+            row.extend([
                 or_dash(e.mac.as_deref()),
                 or_dash(e.interface.as_deref()),
                 or_dash(e.host_interface.as_deref()),
                 or_dash(e.bridge.as_deref()),
                 if first { ports.clone() } else { String::new() },
             ]);
+            tb.row(row);
         }
     }
     lines.extend(tb.render("  "));

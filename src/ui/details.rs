@@ -342,6 +342,9 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
         }
         o.kv("mac", or_dash(e.mac.as_deref()));
         o.kv("gateway", or_dash(e.gateway.as_deref()));
+        if e.ipv6_gateway.is_some() {
+            o.kv("gateway6", or_dash(e.ipv6_gateway.as_deref()));
+        }
         o.kv(
             "wire",
             format!(
