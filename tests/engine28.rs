@@ -287,3 +287,23 @@ fn the_dashboard_details_show_raw_guards_gateway_modes_and_ipv6() {
     let c = details(&t, NodeId::Container(t.container("e28-routedc").unwrap().id.clone()));
     assert!(c.contains("10.28.2.2:80 (routed: no NAT, no host port)  routed, no NAT: ACCEPT"), "{c}");
 }
+
+/// Engine 29's nftables backend cannot run here: its raw-priority chain, from the reconstructed
+/// fixture (tests/fixtures/firewall/nft), is read like Engine 28's raw table.
+#[test]
+fn engine_29_nftables_raw_prerouting_drops_are_docker_raw_guards_too() {
+    let path = format!("{}/tests/fixtures/firewall/nft/docker29-nftables.json", env!("CARGO_MANIFEST_DIR"));
+    let (tables, problems) = netview::collect::firewall::nft::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut obs = observation();
+    obs.firewall.ruleset = Ruleset { sources: vec![], tables };
+    let t = netview::model::build(&obs);
+    let raw: Vec<&str> = t.firewall.docker_raw.iter().map(|g| g.rule.at.chain.as_str()).collect();
+    assert!(!raw.is_empty() && raw.iter().all(|c| *c == "raw-PREROUTING"), "{raw:?}");
+    // docker0 is a bridge of this host's networks too: its guard is named.
+    let docker0 = t.firewall.docker_raw.iter().find(|g| g.rule.text.contains("docker0")).expect("docker0's guard");
+    assert_eq!(docker0.container.as_deref(), Some("e28-web"), "172.17.0.2 is e28-web here");
+    assert!(t.firewall.docker_chains.iter().any(|c| c == "docker-bridges raw-PREROUTING"));
+    // The filter chains' drops are not raw guards.
+    assert!(t.firewall.docker_raw.iter().all(|g| g.rule.at.chain.starts_with("raw-")));
+}

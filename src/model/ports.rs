@@ -87,7 +87,7 @@ pub fn raw_guards(t: &Topology, rules: &Ruleset) -> Vec<RawGuard> {
     let bridges: Vec<&str> = t.docker.networks.iter().filter_map(|n| n.bridge.as_deref()).collect();
     let mut out = Vec::new();
     for (table, chain, i, r) in rules.placed_rules() {
-        if !is_raw(table) || r.target != Target::Drop {
+        if !is_raw(table) || r.target != Target::Drop || !raw_chain(table, chain) {
             continue;
         }
         let dst = r.matches.iter().find_map(|m| match m {
@@ -183,9 +183,9 @@ pub fn mappings(t: &Topology, rules: &Ruleset, proxies: &[ProxyObs]) -> Vec<Port
     // Only NAT and accept rules can carry a port: sift them once, not once per port.
     let candidates: Vec<PlacedRule> = rules
         .placed_rules()
-        .filter(|(table, _, _, r)| {
+        .filter(|(table, chain, _, r)| {
             matches!(r.target, Target::Dnat(_) | Target::Masquerade | Target::Accept)
-                || r.target == Target::Drop && is_raw(table)
+                || r.target == Target::Drop && is_raw(table) && raw_chain(table, chain)
         })
         .collect();
     let ctx = Context { t, rules, candidates: &candidates, proxies };
@@ -204,9 +204,15 @@ pub fn mappings(t: &Topology, rules: &Ruleset, proxies: &[ProxyObs]) -> Vec<Port
     out
 }
 
-/// The raw table (iptables), or a raw-priority chain of Docker's nftables tables.
+/// The raw table (iptables), or Docker's nftables tables (Engine 29's `docker-bridges`), whose
+/// raw-priority chain `raw-PREROUTING` holds the same DROPs.
 pub fn is_raw(table: &Table) -> bool {
-    table.name == "raw"
+    table.name == "raw" || table.backend == Backend::Nftables && table.name.starts_with("docker")
+}
+
+/// A chain of a raw table; in Docker's nftables tables, the one hooked at raw priority (-300).
+fn raw_chain(table: &Table, chain: &Chain) -> bool {
+    table.name == "raw" || chain.hook == Some(Hook::Prerouting) && chain.priority <= -300
 }
 
 /// The gateway mode of the first network of `c` that has one for this family.
