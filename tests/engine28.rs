@@ -110,6 +110,13 @@ fn verdicts_agree_with_the_probes_on_the_live_engine() {
         let r = path(&t, from, to, port);
         assert_eq!(r.verdict, want, "{from} → {to}:{port}\n{}", text(&r));
     }
+    for (to, want) in [("10.28.2.2", Reach::Reachable), ("10.28.1.2", Reach::Blocked), ("10.28.3.2", Reach::Reachable)]
+    {
+        let fw = reach::Firewall::from(&t.firewall);
+        let r =
+            reach::path(&t, fw, reach::resolve(&t, "e28-cli").unwrap(), reach::resolve(&t, to).unwrap(), "icmp", None);
+        assert_eq!(r.verdict, want, "ping {to}\n{}", text(&r));
+    }
 }
 
 #[test]

@@ -253,6 +253,8 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
             let m = t.firewall.ports.iter().find(|m| &crate::app::tree::mapping_id(m) == id)?;
             v.insert("mapping", crate::output::firewall::headline(m));
             let how = match (m.dnat.first(), m.proxy_pid, ko) {
+                (None, _, false) if m.routed => "its network's gateway mode is routed: no DNAT, the port is opened at the container's own address by an ACCEPT rule (see the gateway-mode card)".into(),
+                (None, _, true) if m.routed => "네트워크의 게이트웨이 모드가 routed라 DNAT 없이 ACCEPT 규칙이 컨테이너 자신의 주소에서 포트를 엽니다(gateway-mode 카드 참고)".into(),
                 (Some(d), _, false) => format!(
                     "the {} chain of the {} table rewrites its destination (DNAT), which has matched {} packets so far{}",
                     d.at.chain,
