@@ -150,6 +150,7 @@ fn ep(network: &str, ipv4: Option<&str>, mac: Option<&str>) -> EndpointObs {
         ipv6: None,
         mac: mac.map(Into::into),
         gateway: None,
+        ipv6_gateway: None,
         aliases: vec![],
     }
 }

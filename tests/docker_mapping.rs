@@ -253,6 +253,7 @@ fn container_on_the_default_bridge_with_ports() {
             ipv6: None,
             mac: Some("02:42:ac:11:00:02".into()),
             gateway: Some("172.17.0.1".into()),
+            ipv6_gateway: None,
             aliases: vec![],
         }]
     );
@@ -377,6 +378,7 @@ fn stopped_container() {
             ipv6: None,
             mac: None,
             gateway: None,
+            ipv6_gateway: None,
             aliases: vec![],
         }]
     );

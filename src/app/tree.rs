@@ -349,11 +349,9 @@ fn nodes(t: &Topology) -> Vec<Node> {
 }
 
 pub fn mapping_id(m: &PortMapping) -> NodeId {
-    NodeId::PortMapping {
-        protocol: m.protocol.clone(),
-        host_ip: m.host_ip.clone().unwrap_or_default(),
-        host_port: m.host_port,
-    }
+    // A routed port has no host address of its own: its container's address tells it apart.
+    let host_ip = if m.routed { m.container_ip.clone() } else { m.host_ip.clone() };
+    NodeId::PortMapping { protocol: m.protocol.clone(), host_ip: host_ip.unwrap_or_default(), host_port: m.host_port }
 }
 
 fn mapping_node(m: &PortMapping) -> Node {

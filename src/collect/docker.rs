@@ -72,6 +72,7 @@ pub fn endpoint_obs(network: &str, e: &EndpointSettings) -> EndpointObs {
         ipv6: with_prefix(e.global_ipv6_address.as_ref(), e.global_ipv6_prefix_len),
         mac: non_empty(e.mac_address.as_ref()).map(|m| m.to_ascii_lowercase()),
         gateway: non_empty(e.gateway.as_ref()),
+        ipv6_gateway: non_empty(e.ipv6_gateway.as_ref()),
         aliases: e.aliases.clone().unwrap_or_default(),
     }
 }

@@ -335,6 +335,7 @@ fn endpoint(network: &str, network_id: Option<String>, e: &Value) -> EndpointObs
         ipv6: with_len(s("GlobalIPv6Address"), "GlobalIPv6PrefixLen"),
         mac: s("MacAddress").map(|m| m.to_ascii_lowercase()),
         gateway: s("Gateway"),
+        ipv6_gateway: s("IPv6Gateway"),
         aliases: e
             .get("Aliases")
             .and_then(Value::as_array)

@@ -224,6 +224,27 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
                 ),
                 _ => String::new(),
             };
+            // Engine 28's gateway modes, when the network sets one (absent means nat).
+            let modes: Vec<String> = [(false, "IPv4"), (true, "IPv6")]
+                .into_iter()
+                .filter(|(v6, _)| {
+                    n.options.contains_key(if *v6 {
+                        crate::model::topology::GATEWAY_MODE_V6
+                    } else {
+                        crate::model::topology::GATEWAY_MODE_V4
+                    })
+                })
+                .filter_map(|(v6, fam)| Some(format!("{fam} {}", n.gateway_mode(v6)?)))
+                .collect();
+            let driver_note = match (modes.is_empty(), ko) {
+                (true, _) => driver_note,
+                (false, false) => {
+                    format!("{driver_note} Gateway mode: {} (see the gateway-mode card).", modes.join(", "))
+                }
+                (false, true) => {
+                    format!("{driver_note} 게이트웨이 모드: {} (gateway-mode 카드 참고).", modes.join(", "))
+                }
+            };
             v.insert("driver_note", driver_note);
             v.insert("members", count(lang, n.containers.len(), "container", "컨테이너"));
             Some(("docker-network", v))
@@ -232,6 +253,8 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
             let m = t.firewall.ports.iter().find(|m| &crate::app::tree::mapping_id(m) == id)?;
             v.insert("mapping", crate::output::firewall::headline(m));
             let how = match (m.dnat.first(), m.proxy_pid, ko) {
+                (None, _, false) if m.routed => "its network's gateway mode is routed: no DNAT, the port is opened at the container's own address by an ACCEPT rule (see the gateway-mode card)".into(),
+                (None, _, true) if m.routed => "네트워크의 게이트웨이 모드가 routed라 DNAT 없이 ACCEPT 규칙이 컨테이너 자신의 주소에서 포트를 엽니다(gateway-mode 카드 참고)".into(),
                 (Some(d), _, false) => format!(
                     "the {} chain of the {} table rewrites its destination (DNAT), which has matched {} packets so far{}",
                     d.at.chain,

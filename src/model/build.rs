@@ -98,6 +98,9 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
                 .map(move |c| format!("{} {}", table.name, c.name))
         })
         .collect();
+    let docker_raw = super::ports::raw_guards(t, rules);
+    // Docker's rules in a built-in chain of the raw table (Engine 28+) count too.
+    docker_chains.extend(docker_raw.iter().map(|g| format!("{} {}", g.rule.at.table, g.rule.at.chain)));
     docker_chains.sort();
     docker_chains.dedup();
     FirewallView {
@@ -120,6 +123,7 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
             .collect(),
         kube_services: super::kube::services(rules),
         conntrack_error: fw.conntrack.error.clone(),
+        docker_raw,
     }
 }
 
@@ -309,6 +313,7 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
         ipv6: e.ipv6.clone(),
         mac: e.mac.clone(),
         gateway: e.gateway.clone(),
+        ipv6_gateway: e.ipv6_gateway.clone(),
         aliases: e.aliases.clone(),
         interface: None,
         interface_ifindex: None,
@@ -327,7 +332,7 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
         .filter(|m| !m.is_empty())
         .and_then(|mac| ns.links.iter().find(|l| l.mac.as_deref().is_some_and(|lm| lm.eq_ignore_ascii_case(mac))));
     let by_ip = || {
-        let ip = strip_prefix_len(e.ipv4.as_deref()?);
+        let ip = strip_prefix_len(e.ipv4.as_deref().or(e.ipv6.as_deref())?);
         ns.links.iter().find(|l| l.addresses.iter().any(|a| strip_prefix_len(a) == ip))
     };
     let Some(link) = by_mac.or_else(by_ip) else { return out };

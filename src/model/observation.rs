@@ -180,6 +180,9 @@ pub struct EndpointObs {
     pub ipv6: Option<String>,
     pub mac: Option<String>,
     pub gateway: Option<String>,
+    /// The IPv6 gateway (Docker's `IPv6Gateway`).
+    #[serde(default)]
+    pub ipv6_gateway: Option<String>,
     pub aliases: Vec<String>,
 }
 

@@ -13,6 +13,8 @@ use std::net::IpAddr;
 
 /// A client somewhere else, for the walk "from another host" (TEST-NET-3, never contacted).
 pub const REMOTE_CLIENT: &str = "203.0.113.10";
+/// The same for IPv6 (documentation prefix, never contacted).
+pub const REMOTE_CLIENT6: &str = "2001:db8::10";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleHit {
@@ -39,6 +41,18 @@ pub struct PortMapping {
     pub hairpin: Vec<RuleHit>,
     /// MASQUERADE of the container's subnet on its way out.
     pub masquerade: Vec<RuleHit>,
+    /// Engine 28+'s raw-table DROPs that guard it: packets straight to the container's address
+    /// from outside its bridge, or to a loopback-bound port from outside `lo`.
+    #[serde(default)]
+    pub raw: Vec<RuleHit>,
+    /// The gateway mode of the network that carries it, when not Docker's default `nat`
+    /// (`nat-unprotected`, `routed`, `isolated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_mode: Option<String>,
+    /// Published on a `routed` network: no NAT, no host port (the Engine API gives none);
+    /// `host_port` is then the container's port, open at the container's own address.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub routed: bool,
     pub proxy_pid: Option<u32>,
     pub walks: Vec<PortWalk>,
     pub notes: Vec<String>,
@@ -56,6 +70,76 @@ pub struct Connections {
     pub states: std::collections::BTreeMap<String, usize>,
     /// The clients' addresses, each once, the first few.
     pub clients: Vec<String>,
+}
+
+/// One of Docker's raw-table DROPs (Engine 28+), with whom it guards and what it does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawGuard {
+    pub rule: RuleHit,
+    /// The container whose address or loopback-bound port it guards.
+    pub container: Option<String>,
+    pub meaning: String,
+}
+
+/// Docker's raw-table DROPs: each names a container's address with `! -i <its bridge>`, or a
+/// port published on one host address with `! -i lo`. Other raw rules are not Docker's.
+pub fn raw_guards(t: &Topology, rules: &Ruleset) -> Vec<RawGuard> {
+    let bridges: Vec<&str> = t.docker.networks.iter().filter_map(|n| n.bridge.as_deref()).collect();
+    let mut out = Vec::new();
+    for (table, chain, i, r) in rules.placed_rules() {
+        if !is_raw(table) || r.target != Target::Drop || !raw_chain(table, chain) {
+            continue;
+        }
+        let dst = r.matches.iter().find_map(|m| match m {
+            Match::Destination { cidr, negated: false } => host_addr(cidr),
+            _ => None,
+        });
+        let not_from = r.matches.iter().find_map(|m| match m {
+            Match::InIface { name, negated: true } => Some(name.as_str()),
+            _ => None,
+        });
+        let (Some(dst), Some(not_from)) = (dst, not_from) else { continue };
+        let dport = r.matches.iter().find_map(|m| match m {
+            Match::DestPort { ports, negated: false } => ports.first().map(|p| p.0),
+            _ => None,
+        });
+        let holder = t.docker.containers.iter().find(|c| {
+            c.endpoints.iter().any(|e| {
+                [e.ipv4.as_deref(), e.ipv6.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|a| strip_prefix_len(a).parse() == Ok(dst))
+            })
+        });
+        let publisher = dport.and_then(|port| {
+            t.docker.containers.iter().find(|c| {
+                c.ports.iter().any(|p| {
+                    p.host_port == Some(port) && p.host_ip.as_deref().and_then(|h| h.parse().ok()) == Some(dst)
+                })
+            })
+        });
+        let meaning = match (holder, publisher) {
+            (Some(c), _) => format!(
+                "drops packets to {}'s address {dst} that do not come in through {not_from}: from outside its network only its published ports reach it (through DNAT, which comes later, in nat)",
+                c.name
+            ),
+            (None, Some(c)) => format!(
+                "drops packets to {} ({}'s port published on {dst}) that do not come from {not_from}: other hosts cannot reach it by routing to that address",
+                super::net::host_port(Some(&dst.to_string()), dport.unwrap_or(0)),
+                c.name
+            ),
+            (None, None) if bridges.contains(&not_from) || not_from == "lo" => {
+                format!("drops packets to {dst} that do not come in through {not_from}")
+            }
+            (None, None) => continue,
+        };
+        out.push(RawGuard {
+            rule: hit_of(RuleRef::at(table, chain, Some(i)), r),
+            container: holder.or(publisher).map(|c| c.name.clone()),
+            meaning,
+        });
+    }
+    out
 }
 
 /// How many client addresses a port's connections list.
@@ -99,17 +183,45 @@ pub fn mappings(t: &Topology, rules: &Ruleset, proxies: &[ProxyObs]) -> Vec<Port
     // Only NAT and accept rules can carry a port: sift them once, not once per port.
     let candidates: Vec<PlacedRule> = rules
         .placed_rules()
-        .filter(|(_, _, _, r)| matches!(r.target, Target::Dnat(_) | Target::Masquerade | Target::Accept))
+        .filter(|(table, chain, _, r)| {
+            matches!(r.target, Target::Dnat(_) | Target::Masquerade | Target::Accept)
+                || r.target == Target::Drop && is_raw(table) && raw_chain(table, chain)
+        })
         .collect();
     let ctx = Context { t, rules, candidates: &candidates, proxies };
     for c in t.docker.containers.iter().filter(|c| c.state == "running") {
         for p in c.ports.iter() {
-            let Some(host_port) = p.host_port else { continue };
+            let host_port = match p.host_port {
+                Some(hp) => hp,
+                // `-p 80` on a routed network: the Engine API gives the address but no host port.
+                None if p.host_ip.is_some() && routed(t, c, v6(p.host_ip.as_deref())) => p.container_port,
+                None => continue,
+            };
             out.push(mapping(&ctx, c, p.container_port, &p.protocol, p.host_ip.as_deref(), host_port));
         }
     }
     out.sort_by(|a, b| (a.host_port, &a.protocol, &a.host_ip).cmp(&(b.host_port, &b.protocol, &b.host_ip)));
     out
+}
+
+/// The raw table (iptables), or Docker's nftables tables (Engine 29's `docker-bridges`), whose
+/// raw-priority chain `raw-PREROUTING` holds the same DROPs.
+pub fn is_raw(table: &Table) -> bool {
+    table.name == "raw" || table.backend == Backend::Nftables && table.name.starts_with("docker")
+}
+
+/// A chain of a raw table; in Docker's nftables tables, the one hooked at raw priority (-300).
+fn raw_chain(table: &Table, chain: &Chain) -> bool {
+    table.name == "raw" || chain.hook == Some(Hook::Prerouting) && chain.priority <= -300
+}
+
+/// The gateway mode of the first network of `c` that has one for this family.
+fn gateway_mode<'a>(t: &'a Topology, c: &Container, want_v6: bool) -> Option<&'a str> {
+    c.endpoints.iter().filter_map(|e| t.network(&e.network)?.gateway_mode(want_v6)).next()
+}
+
+fn routed(t: &Topology, c: &Container, want_v6: bool) -> bool {
+    gateway_mode(t, c, want_v6) == Some("routed")
 }
 
 fn is_any(ip: Option<&str>) -> bool {
@@ -179,6 +291,18 @@ fn mapping(
                 && r.matches.iter().any(|m| port_matches(m, container_port))
         })
     });
+    // nat-unprotected (Engine 28) opens the whole bridge to anything routed to it:
+    // `! -i <bridge> -o <bridge> -j ACCEPT`, nothing else.
+    let bridge = endpoint.and_then(|e| e.bridge.as_deref());
+    let mut forward = forward;
+    forward.extend(bridge.filter(|_| ip.is_some()).map_or_else(Vec::new, |b| {
+        find(ctx.candidates, |r| {
+            r.target == Target::Accept
+                && r.matches.len() == 2
+                && r.matches.iter().any(|m| matches!(m, Match::InIface { name, negated: true } if name == b))
+                && r.matches.iter().any(|m| matches!(m, Match::OutIface { name, negated: false } if name == b))
+        })
+    }));
     let hairpin = ip.map_or_else(Vec::new, |ip| {
         find(ctx.candidates, |r| {
             r.target == Target::Masquerade
@@ -201,6 +325,28 @@ fn mapping(
                 && r.matches.iter().any(|m| matches!(m, Match::Source { cidr, negated: false } if *cidr == subnet))
         })
     });
+    let raw = find(ctx.candidates, |r| {
+        r.target == Target::Drop
+            && proto_ok(r, protocol)
+            && r.matches.iter().any(|m| match m {
+                Match::Destination { cidr, negated: false } => match host_addr(cidr) {
+                    // The container's address (for every port, or this one).
+                    Some(a) if Some(a) == ip => r
+                        .matches
+                        .iter()
+                        .all(|m| !matches!(m, Match::DestPort { .. }) || port_matches(m, container_port)),
+                    // A port bound to one host address (loopback), for this host port.
+                    Some(a) => {
+                        host_ip.and_then(|h| h.parse::<IpAddr>().ok()) == Some(a)
+                            && r.matches.iter().any(|m| port_matches(m, host_port))
+                    }
+                    None => false,
+                },
+                _ => false,
+            })
+    });
+    let mode = gateway_mode(t, c, want_v6);
+    let routed = mode == Some("routed") && dnat.is_empty() && !v6_via_proxy;
     let proxy_pid = proxies
         .iter()
         .find(|p| {
@@ -223,6 +369,9 @@ fn mapping(
         forward,
         hairpin,
         masquerade,
+        raw,
+        gateway_mode: mode.filter(|m| *m != "nat").map(str::to_string),
+        routed,
         proxy_pid,
         walks: Vec::new(),
         notes: Vec::new(),
@@ -277,8 +426,33 @@ fn walks(t: &Topology, host: &Namespace, rules: &Ruleset, m: &PortMapping, want_
     let mut out = Vec::new();
     let loopback = m.host_ip.as_deref().and_then(|i| i.parse::<IpAddr>().ok()).is_some_and(|i| i.is_loopback());
     let specific = m.host_ip.as_deref().filter(|i| !is_any(Some(i))).and_then(|i| i.parse::<IpAddr>().ok());
+    let nic = t.host.default_route.as_ref();
+    let container: Option<IpAddr> =
+        m.container_ip.as_deref().and_then(|i| i.parse().ok()).filter(|i: &IpAddr| i.is_ipv6() == want_v6);
+    if m.routed {
+        // No NAT: the port is open at the container's own address, for other hosts (with a route
+        // to the subnet) and for this one.
+        let Some(ip) = container else { return out };
+        if let Ok(src) =
+            REMOTE_CLIENT.parse::<IpAddr>().map(|a| if want_v6 { REMOTE_CLIENT6.parse().unwrap_or(a) } else { a })
+        {
+            let iface = nic.and_then(|n| n.interface.clone());
+            out.push(walk_direct("another host", host, rules, packet(iface, None, src, ip, m, host), m));
+        }
+        let src = route::lookup(host, ip)
+            .and_then(|r| r.iface)
+            .and_then(|i| host.interface_named(&i))
+            .and_then(|i| {
+                i.addresses
+                    .iter()
+                    .filter_map(|a| strip_prefix_len(a).parse::<IpAddr>().ok())
+                    .find(|a| a.is_ipv6() == want_v6)
+            })
+            .unwrap_or(ip);
+        out.push(walk_direct("this host", host, rules, packet(None, None, src, ip, m, host), m));
+        return out;
+    }
     if !loopback {
-        let nic = t.host.default_route.as_ref();
         let dst = specific.or_else(|| {
             nic.into_iter()
                 .flat_map(|n| &n.addresses)
@@ -290,6 +464,16 @@ fn walks(t: &Topology, host: &Namespace, rules: &Ruleset, m: &PortMapping, want_
             let p = packet(iface, None, src, dst, m, host);
             out.push(walk_from("another host", host, rules, p, m, false));
         }
+    }
+    // Engine 28+ guards the container's address in the raw table (nat-unprotected leaves it
+    // open): what a packet sent straight to it, not to the published port, meets.
+    if let (Some(ip), Ok(src), false) = (container, REMOTE_CLIENT.parse::<IpAddr>(), want_v6)
+        && (!m.raw.is_empty() || m.gateway_mode.as_deref() == Some("nat-unprotected"))
+    {
+        let iface = nic.and_then(|n| n.interface.clone());
+        let mut p = packet(iface, None, src, ip, m, host);
+        p.dport = Some(m.container_port);
+        out.push(walk_direct("another host, straight to the container", host, rules, p, m));
     }
     let local_dst = specific.unwrap_or(if want_v6 {
         "::1".parse().unwrap_or(IpAddr::from([0u8; 16]))
@@ -320,6 +504,38 @@ fn packet(
         dst_local: route::is_local(host, dst),
         src_local: route::is_local(host, src),
     }
+}
+
+/// A packet addressed to the container itself (no NAT on the way): PREROUTING (or OUTPUT when
+/// it comes from this host), FORWARD, POSTROUTING.
+fn walk_direct(from: &str, host: &Namespace, rules: &Ruleset, mut p: Packet, m: &PortMapping) -> PortWalk {
+    let port = p.dport.unwrap_or(m.container_port);
+    p.dport = Some(port);
+    let destination = super::net::host_port(Some(&p.dst.to_string()), port);
+    p.dst_local = route::is_local(host, p.dst);
+    p.out_iface = route::lookup(host, p.dst).and_then(|r| r.iface);
+    let local = p.in_iface.is_none();
+    let mut hooks = Vec::new();
+    let result = |hooks, outcome: String, reaches| PortWalk {
+        from: from.into(),
+        destination: destination.clone(),
+        hooks,
+        outcome,
+        reaches_container: reaches,
+    };
+    let plan: &[Hook] =
+        if local { &[Hook::Output, Hook::Postrouting] } else { &[Hook::Prerouting, Hook::Forward, Hook::Postrouting] };
+    for &hook in plan {
+        let w = walk::walk(rules, hook, &p, true);
+        let by = w.dropped_by.as_ref().map(|s| format!("{} {}: {}", s.at.table, s.at.chain, s.text));
+        hooks.push(w);
+        if let Some(by) = by {
+            return result(hooks, format!("dropped in {} by {by}", hook.as_str().to_uppercase()), false);
+        }
+    }
+    let via = p.out_iface.as_deref().unwrap_or("?");
+    let outcome = format!("no NAT: out through {via} to {} at {destination}", m.container);
+    result(hooks, outcome, true)
 }
 
 /// PREROUTING (or OUTPUT for the host's own traffic), then, once DNAT has pointed the packet at

@@ -136,6 +136,12 @@ struct Walker<'a> {
     t: &'a Topology,
     fw: Firewall<'a>,
     report: PathReport,
+    /// The destination port the packet carries now: the asked one until a DNAT rewrites it
+    /// (the report keeps the one asked for).
+    port: Option<u16>,
+    /// PREROUTING already ran for this packet (it was DNATed there): the kernel does not run
+    /// its raw, mangle and nat chains again for the new destination.
+    prerouted: bool,
 }
 
 /// Follow a first packet from `from` to `to` (`protocol` "icmp", "tcp" or "udp").
@@ -154,7 +160,7 @@ pub fn path(t: &Topology, fw: Firewall, from: Place, to: Place, protocol: &str, 
             "replies are assumed allowed (Docker accepts RELATED,ESTABLISHED traffic)".into(),
         ],
     };
-    let mut w = Walker { t, fw, report };
+    let mut w = Walker { t, fw, report, port, prerouted: false };
     w.run();
     if !w.fw.rules.readable() {
         w.report.limits.push("the firewall could not be read: no rules were evaluated".into());
@@ -351,8 +357,8 @@ impl Walker<'_> {
                             src,
                             dst,
                             protocol: self.report.protocol.clone(),
-                            sport: self.report.port.map(|_| 40000),
-                            dport: self.report.port,
+                            sport: self.port.map(|_| 40000),
+                            dport: self.port,
                             dst_local: false,
                             src_local: false,
                         };
@@ -448,12 +454,40 @@ impl Walker<'_> {
         if ns.host && route::is_local(ns, dst) {
             // A published port on the host: PREROUTING may point the packet at a container.
             let p = self.packet(ns, Some(iface), None, dst);
+            if self.prerouted {
+                // Redirected to the host itself: PREROUTING is done, INPUT is next.
+                self.prerouted = false;
+                if !self.walk_ok(Hook::Input, &p, "the host's INPUT rules") {
+                    return;
+                }
+                self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst}, the host itself"));
+                return self.finish(Reach::Reachable, None);
+            }
             let pre = walk::walk(self.fw.rules, Hook::Prerouting, &p, true);
             if let Some((ip, port)) = pre.dnat.as_deref().and_then(walk::nat_target) {
-                let to = super::net::host_port(Some(&ip.to_string()), port.or(self.report.port).unwrap_or(0));
+                let from = match self.port {
+                    Some(p) => super::net::host_port(Some(&dst.to_string()), p),
+                    None => dst.to_string(),
+                };
+                let port = port.or(self.port);
+                let to = match port {
+                    Some(p) => super::net::host_port(Some(&ip.to_string()), p),
+                    None => ip.to_string(),
+                };
+                for a in &pre.assumed {
+                    self.report.limits.push(format!("assumed not to match: {a}"));
+                }
+                let dropped = pre.dropped_by.as_ref().map(|s| format!("{} {}: {}", s.at.table, s.at.chain, s.text));
                 self.report.walks.push(pre);
-                self.hop(Some(ns.inode), Some(iface), format!("DNAT: {dst} → {to}"));
-                self.report.port = port.or(self.report.port);
+                self.hop(Some(ns.inode), Some(iface), format!("DNAT: {from} → {to}"));
+                if let Some(by) = dropped {
+                    self.hop(None, None, format!("PREROUTING: dropped by {by}"));
+                    return self.finish(Reach::Blocked, Some(format!("dropped in PREROUTING by {by}")));
+                }
+                self.port = port;
+                // The whole hook ran (the chains after nat with the new destination): the rest
+                // of the way starts at the routing decision.
+                self.prerouted = true;
                 return self.arrive(ns, iface, ip, ip, depth + 1);
             }
             if !self.walk_ok(Hook::Prerouting, &p, "PREROUTING")
@@ -484,8 +518,31 @@ impl Walker<'_> {
             return self.finish(Reach::Blocked, Some(format!("the host has no route to {dst}")));
         };
         let out = r.iface.clone();
+        // An address of a Docker network whose bridge the host does not route to: an isolated
+        // network's bridge has no address, so no route; the packet would go somewhere else.
+        if let Some(n) = self.t.network_holding(dst).filter(|n| n.bridge.is_some() && n.bridge != out) {
+            let bridge = n.bridge.clone().unwrap_or_default();
+            let mode = n.gateway_mode(dst.is_ipv6()).unwrap_or("nat");
+            let why = if mode == "isolated" {
+                format!(
+                    "network {} is isolated (gateway mode isolated): its bridge {bridge} has no address, so the host has no route into it",
+                    n.name
+                )
+            } else {
+                format!("the host has no route to {bridge}, the bridge of network {} that holds {dst}", n.name)
+            };
+            let elsewhere = format!(" (its route {} leads out of {})", r.destination, out.as_deref().unwrap_or("?"));
+            self.hop(Some(ns.inode), out.as_deref(), format!("{why}{elsewhere}"));
+            return self.finish(Reach::Blocked, Some(why));
+        }
+        if let Some(n) = self.t.network_holding(dst)
+            && let Some(mode) = n.gateway_mode(dst.is_ipv6()).filter(|m| *m != "nat")
+        {
+            let meaning = super::topology::gateway_mode_meaning(mode);
+            self.hop(Some(ns.inode), out.as_deref(), format!("network {} has gateway mode {mode}: {meaning}", n.name));
+        }
         let mut p = self.packet(ns, Some(iface), out.as_deref(), dst);
-        if !self.walk_ok(Hook::Prerouting, &p, "PREROUTING") {
+        if !std::mem::take(&mut self.prerouted) && !self.walk_ok(Hook::Prerouting, &p, "PREROUTING") {
             return;
         }
         p.dst_local = false;
@@ -525,8 +582,8 @@ impl Walker<'_> {
             src,
             dst,
             protocol: self.report.protocol.clone(),
-            sport: self.report.port.map(|_| 40000),
-            dport: self.report.port,
+            sport: self.port.map(|_| 40000),
+            dport: self.port,
             dst_local: route::is_local(ns, dst),
             src_local: route::is_local(ns, src),
         }
@@ -540,13 +597,29 @@ impl Walker<'_> {
         for a in &w.assumed {
             self.report.limits.push(format!("assumed not to match: {a}"));
         }
+        let in_raw = w.dropped_by.as_ref().is_some_and(|s| s.at.table == "raw");
         if !w.steps.is_empty() || dropped {
             self.report.walks.push(w);
         }
         if dropped {
             let by = by.unwrap_or_default();
             self.hop(None, None, format!("{what}: dropped by {by}"));
-            self.finish(Reach::Blocked, Some(format!("dropped in {what} by {by}")));
+            // Engine 28's guard of a container's address (it runs before any DNAT).
+            let raw = in_raw
+                && self.t.docker.containers.iter().any(|c| {
+                    c.endpoints.iter().any(|e| {
+                        [e.ipv4.as_deref(), e.ipv6.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .any(|a| strip_prefix_len(a).parse::<IpAddr>() == Ok(p.dst))
+                    })
+                });
+            let hint = if raw {
+                " (Docker drops packets sent straight to a container's address from outside its network, gateway mode nat: use a published port)"
+            } else {
+                ""
+            };
+            self.finish(Reach::Blocked, Some(format!("dropped in {what} by {by}{hint}")));
         }
         !dropped
     }

@@ -44,6 +44,10 @@ pub struct FirewallView {
     /// Why the connection tracking table could not be read, if it could not.
     #[serde(default)]
     pub conntrack_error: Option<String>,
+    /// Docker's raw-table DROPs (Engine 28+): direct access to containers' addresses and to
+    /// loopback-bound ports, with whom each guards.
+    #[serde(default)]
+    pub docker_raw: Vec<super::ports::RawGuard>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +279,9 @@ pub struct Endpoint {
     pub ipv6: Option<String>,
     pub mac: Option<String>,
     pub gateway: Option<String>,
+    /// The IPv6 gateway (Docker's `IPv6Gateway`).
+    #[serde(default)]
+    pub ipv6_gateway: Option<String>,
     pub aliases: Vec<String>,
     /// The interface inside the container (eth0, eth1...).
     pub interface: Option<String>,
@@ -323,6 +330,46 @@ impl Topology {
     }
     pub fn bridge(&self, name: &str) -> Option<&Bridge> {
         self.bridges.iter().find(|b| b.name == name && Some(b.namespace) == self.host_namespace().map(|h| h.inode))
+    }
+    /// The bridge network on this host whose subnet holds `ip`.
+    pub fn network_holding(&self, ip: std::net::IpAddr) -> Option<&Network> {
+        let ip = ip.to_string();
+        self.docker.networks.iter().find(|n| {
+            n.bridge.is_some()
+                && n.subnets.iter().filter_map(|s| s.subnet.as_deref()).any(|s| super::net::cidr_contains(s, &ip))
+        })
+    }
+}
+
+/// Docker's option for a bridge network's gateway mode, per address family (Engine 28+).
+pub const GATEWAY_MODE_V4: &str = "com.docker.network.bridge.gateway_mode_ipv4";
+pub const GATEWAY_MODE_V6: &str = "com.docker.network.bridge.gateway_mode_ipv6";
+
+impl Network {
+    /// The gateway mode of a bridge network for IPv4 or IPv6: `nat` when the option is absent
+    /// (as Docker reads it); None for other drivers.
+    pub fn gateway_mode(&self, v6: bool) -> Option<&str> {
+        (self.driver == "bridge")
+            .then(|| self.options.get(if v6 { GATEWAY_MODE_V6 } else { GATEWAY_MODE_V4 }).map_or("nat", |m| m.as_str()))
+    }
+}
+
+/// What a gateway mode does, in one sentence (Engine 28's four modes; others as unknown).
+pub fn gateway_mode_meaning(mode: &str) -> &'static str {
+    match mode {
+        "nat" => {
+            "containers go out masqueraded; only published ports come in (through DNAT), and since Engine 28 a raw-table rule drops packets sent straight to a container's address from outside its bridge"
+        }
+        "nat-unprotected" => {
+            "like nat, but every port of every container can be reached straight at its address by anyone with a route to it, published or not"
+        }
+        "routed" => {
+            "no NAT: containers keep their own addresses on the way out and in; published ports are opened at the container's address (the host port is ignored), ICMP is let in, other ports are dropped; other hosts need a route to the subnet"
+        }
+        "isolated" => {
+            "only with --internal: the bridge gets no address, so neither the host nor anything outside can reach the containers, and they cannot reach out"
+        }
+        _ => "a gateway mode this netview does not know",
     }
 }
 

@@ -67,6 +67,8 @@ enum Tri {
 
 /// Walk `packet` through every base chain of `hook` for its address family.
 /// `new_connection`: NAT chains only see the first packet of a connection.
+/// A DNAT in nat rewrites the destination for the base chains that follow it in the same hook;
+/// the chains before it (raw, mangle) ran once, with the original destination, as in the kernel.
 pub fn walk(ruleset: &Ruleset, hook: Hook, packet: &Packet, new_connection: bool) -> HookWalk {
     let family = if packet.dst.is_ipv4() { Family::Ipv4 } else { Family::Ipv6 };
     let mut bases: Vec<(&Table, &Chain)> = ruleset
@@ -76,6 +78,7 @@ pub fn walk(ruleset: &Ruleset, hook: Hook, packet: &Packet, new_connection: bool
         .flat_map(|t| t.chains.iter().filter(|c| c.hook == Some(hook)).map(move |c| (t, c)))
         .collect();
     bases.sort_by_key(|(_, c)| c.priority);
+    let mut packet = packet.clone();
     let mut out = HookWalk {
         hook,
         steps: Vec::new(),
@@ -91,14 +94,22 @@ pub fn walk(ruleset: &Ruleset, hook: Hook, packet: &Packet, new_connection: bool
         if is_nat && (nat_done || !new_connection) {
             continue;
         }
-        let end = run_chain(table, chain, packet, &mut out, 0);
+        let end = run_chain(table, chain, &packet, &mut out, 0);
         match end {
             End::Drop(step) => {
                 out.verdict = Verdict::Drop;
                 out.dropped_by = Some(step);
                 return out;
             }
-            End::Nat => nat_done = true,
+            End::Nat => {
+                nat_done = true;
+                // The base chains after nat in this hook see the rewritten destination.
+                if let Some((ip, port)) = out.dnat.as_deref().and_then(nat_target) {
+                    packet.dst_local &= ip == packet.dst;
+                    packet.dst = ip;
+                    packet.dport = port.or(packet.dport);
+                }
+            }
             End::Accept if is_nat => nat_done = true,
             End::Accept | End::Return => {}
         }

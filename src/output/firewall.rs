@@ -33,6 +33,10 @@ pub fn sections(t: &Topology, style: Style, lines: &mut Vec<String>) {
     if !fw.podman_chains.is_empty() {
         lines.push(format!("  {:<16} {}", "netavark chains", fw.podman_chains.join(", ")));
     }
+    for g in &fw.docker_raw {
+        lines.push(format!("  {:<16} {}", "docker raw", rule_line(&g.rule)));
+        lines.push(format!("  {:<16}   {}", "", safe(&g.meaning)));
+    }
     ports(fw, style, lines);
     kube(fw, style, lines);
 }
@@ -101,10 +105,22 @@ fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
     }
     for m in &fw.ports {
         lines.push(format!("  {}", headline(m)));
-        for (what, hits) in
-            [("DNAT", &m.dnat), ("forward", &m.forward), ("hairpin", &m.hairpin), ("masquerade", &m.masquerade)]
-        {
-            if hits.is_empty() && what == "DNAT" && m.notes.is_empty() {
+        if let Some(mode) = &m.gateway_mode {
+            lines.push(format!(
+                "    {:<11} {}: {}",
+                "gateway",
+                safe(mode),
+                crate::model::topology::gateway_mode_meaning(mode)
+            ));
+        }
+        for (what, hits) in [
+            ("DNAT", &m.dnat),
+            ("forward", &m.forward),
+            ("hairpin", &m.hairpin),
+            ("masquerade", &m.masquerade),
+            ("raw", &m.raw),
+        ] {
+            if hits.is_empty() && what == "DNAT" && m.notes.is_empty() && !m.routed {
                 lines.push(format!("    {what:<11} {}", style.warn("no DNAT rule found for this port")));
             }
             for h in hits {
@@ -145,8 +161,16 @@ pub fn connections_line(m: &PortMapping) -> Option<String> {
 }
 
 pub fn headline(m: &PortMapping) -> String {
-    let host = crate::model::net::host_port(m.host_ip.as_deref(), m.host_port);
     let target = crate::model::net::host_port(m.container_ip.as_deref(), m.container_port);
+    if m.routed {
+        let via = match (&m.network, &m.bridge) {
+            (Some(n), Some(b)) => format!(", network {}, bridge {}", safe(n), safe(b)),
+            (Some(n), None) => format!(", network {}", safe(n)),
+            _ => String::new(),
+        };
+        return format!("{target}/{} → {} (routed: no NAT, no host port{via})", m.protocol, safe(&m.container));
+    }
+    let host = crate::model::net::host_port(m.host_ip.as_deref(), m.host_port);
     let via = match (&m.network, &m.bridge) {
         (Some(n), Some(b)) => format!(" (network {}, bridge {})", safe(n), safe(b)),
         (Some(n), None) => format!(" (network {})", safe(n)),

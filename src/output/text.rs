@@ -2,6 +2,7 @@
 
 use super::style::{Style, safe};
 use super::table::Table;
+use crate::model::topology::{GATEWAY_MODE_V4, GATEWAY_MODE_V6};
 use crate::model::{Engine, Interface, Namespace, NsKind, Topology};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -117,6 +118,12 @@ fn networks(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String>)
         if n.ipv6 {
             flags.push("ipv6");
         }
+        // Engine 28's gateway modes, when a network sets one (absent means nat).
+        let modes: Vec<String> = [(GATEWAY_MODE_V4, "gw4"), (GATEWAY_MODE_V6, "gw6")]
+            .iter()
+            .filter_map(|(k, tag)| n.options.get(*k).map(|m| format!("{tag}={}", safe(m))))
+            .collect();
+        flags.extend(modes.iter().map(String::as_str));
         tb.row(vec![
             safe(&n.name),
             safe(&n.driver),
@@ -138,8 +145,15 @@ fn networks(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String>)
 fn containers(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String>) {
     lines.push(String::new());
     lines.push(style.heading(&format!("{} CONTAINERS", engine.as_str().to_uppercase())));
-    let mut tb = Table::new(&["NAME", "STATE", "MODE", "NETWORK", "IP", "MAC", "IFACE", "HOST END", "BRIDGE", "PORTS"]);
-    for c in t.docker.containers.iter().filter(|c| c.engine == engine) {
+    let mine = || t.docker.containers.iter().filter(|c| c.engine == engine);
+    // An IPv6 column (address and gateway) only where some endpoint has IPv6.
+    let v6 = mine().flat_map(|c| &c.endpoints).any(|e| e.ipv6.is_some() || e.ipv6_gateway.is_some());
+    let mut headers = vec!["NAME", "STATE", "MODE", "NETWORK", "IP", "MAC", "IFACE", "HOST END", "BRIDGE", "PORTS"];
+    if v6 {
+        headers.insert(5, "IPV6");
+    }
+    let mut tb = Table::new(&headers);
+    for c in mine() {
         let ports = c
             .ports
             .iter()
@@ -151,6 +165,15 @@ fn containers(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String
                         p.container_port,
                         p.protocol
                     )
+                }
+                None if t.firewall.ports.iter().any(|m| {
+                    m.routed
+                        && m.container == c.name
+                        && m.container_port == p.container_port
+                        && m.protocol == p.protocol
+                }) =>
+                {
+                    format!("routed:{}/{}", p.container_port, p.protocol)
                 }
                 None => format!("{}/{}", p.container_port, p.protocol),
             })
@@ -166,34 +189,37 @@ fn containers(t: &Topology, engine: Engine, style: Style, lines: &mut Vec<String
             mode.push_str(&format!(" pod:{}", safe(pod)));
         }
         if c.endpoints.is_empty() {
-            tb.row(vec![
-                safe(&c.name),
-                safe(&c.state),
-                mode,
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                ports,
-            ]);
+            let mut row = vec![safe(&c.name), safe(&c.state), mode, "-".into(), "-".into()];
+            row.extend(std::iter::repeat_n(String::from("-"), if v6 { 5 } else { 4 }));
+            row.push(ports);
+            tb.row(row);
             continue;
         }
         for (i, e) in c.endpoints.iter().enumerate() {
             let first = i == 0;
-            tb.row(vec![
+            let mut row = vec![
                 if first { safe(&c.name) } else { String::new() },
                 if first { safe(&c.state) } else { String::new() },
                 if first { mode.clone() } else { String::new() },
                 safe(&e.network),
                 or_dash(e.ipv4.as_deref()),
+            ];
+            if v6 {
+                row.push(match (&e.ipv6, &e.ipv6_gateway) {
+                    (Some(a), Some(g)) => format!("{} via {}", safe(a), safe(g)),
+                    (Some(a), None) => safe(a),
+                    (None, Some(g)) => format!("- via {}", safe(g)),
+                    (None, None) => "-".into(),
+                });
+            }
+            row.extend([
                 or_dash(e.mac.as_deref()),
                 or_dash(e.interface.as_deref()),
                 or_dash(e.host_interface.as_deref()),
                 or_dash(e.bridge.as_deref()),
                 if first { ports.clone() } else { String::new() },
             ]);
+            tb.row(row);
         }
     }
     lines.extend(tb.render("  "));

@@ -348,6 +348,9 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
         }
         o.kv("mac", or_dash(e.mac.as_deref()));
         o.kv("gateway", or_dash(e.gateway.as_deref()));
+        if e.ipv6_gateway.is_some() {
+            o.kv("gateway6", or_dash(e.ipv6_gateway.as_deref()));
+        }
         o.kv(
             "wire",
             format!(
@@ -378,7 +381,20 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
                         p.protocol
                     ));
                 }
-                None => o.text(format!("  {}/{} (exposed, not published)", p.container_port, p.protocol)),
+                None => match t.firewall.ports.iter().find(|m| {
+                    m.routed
+                        && m.container == c.name
+                        && m.container_port == p.container_port
+                        && m.protocol == p.protocol
+                        && m.host_ip.as_deref() == p.host_ip.as_deref().filter(|i| !i.is_empty())
+                }) {
+                    Some(m) => o.text(format!(
+                        "  {} (routed: no NAT, no host port){}",
+                        crate::model::net::host_port(m.container_ip.as_deref(), m.container_port),
+                        super::details_ports::summary(m, o)
+                    )),
+                    None => o.text(format!("  {}/{} (exposed, not published)", p.container_port, p.protocol)),
+                },
             }
         }
     }
@@ -445,6 +461,18 @@ fn network(t: &Topology, n: &Network, o: &mut Out) {
     }
     if n.bridge.is_some() || n.driver == "bridge" {
         o.kv("bridge", or_dash(n.bridge.as_deref()));
+    }
+    // Engine 28's gateway modes: how the host routes and NATs for this network (absent: nat).
+    let v4 = n.subnets.iter().any(|s| s.subnet.as_deref().is_some_and(|s| !s.contains(':')));
+    for (v6, key) in [(false, crate::model::topology::GATEWAY_MODE_V4), (true, crate::model::topology::GATEWAY_MODE_V6)]
+    {
+        let Some(mode) = n.gateway_mode(v6).filter(|_| if v6 { n.ipv6 } else { v4 || !n.ipv6 }) else { continue };
+        let label = if v6 { "gw mode v6" } else { "gw mode v4" };
+        if n.options.contains_key(key) {
+            o.kv(label, format!("{mode}: {}", crate::model::topology::gateway_mode_meaning(mode)));
+        } else {
+            o.kv(label, format!("{mode} (the default: no gateway_mode option)"));
+        }
     }
     if let Some(ov) = &n.overlay {
         let ns = ov.namespace.and_then(|i| t.namespace(i));

@@ -45,6 +45,10 @@ fn rule(o: &mut Out, what: &str, h: &RuleHit) {
 /// counters, or docker-proxy.
 pub fn summary(m: &PortMapping, o: &Out) -> String {
     match m.dnat.first() {
+        None if m.routed => match m.forward.first() {
+            Some(h) => format!("  routed, no NAT: ACCEPT [{}]{}", count(h.counters), rate(o, &h.at)),
+            None => "  routed, no NAT".into(),
+        },
         Some(h) => format!("  DNAT [{}]{}", count(h.counters), rate(o, &h.at)),
         None if m.proxy_pid.is_some() => "  via docker-proxy".into(),
         None => "  no DNAT rule, no docker-proxy".into(),
@@ -61,14 +65,21 @@ pub fn mapping(t: &Topology, m: &PortMapping, o: &mut Out) {
         Some(c) => o.kv("conntrack", c),
         None => o.kv("conntrack", t.firewall.conntrack_error.clone().unwrap_or_else(|| "not read".into())),
     }
+    if let Some(mode) = &m.gateway_mode {
+        o.kv("gateway", format!("{mode}: {}", crate::model::topology::gateway_mode_meaning(mode)));
+    }
     o.blank();
     o.head("rules that carry it");
     if m.dnat.is_empty() && m.forward.is_empty() {
         o.text("  no rule for this port was found in the rules netview could read");
     }
-    for (what, hits) in
-        [("DNAT", &m.dnat), ("forward", &m.forward), ("hairpin", &m.hairpin), ("masquerade", &m.masquerade)]
-    {
+    for (what, hits) in [
+        ("DNAT", &m.dnat),
+        ("forward", &m.forward),
+        ("hairpin", &m.hairpin),
+        ("masquerade", &m.masquerade),
+        ("raw", &m.raw),
+    ] {
         for h in hits {
             rule(o, what, h);
         }
@@ -126,6 +137,14 @@ pub fn firewall(t: &Topology, o: &mut Out) {
         o.head("Docker's chains on this host");
         for c in &fw.docker_chains {
             o.text(format!("  {c}"));
+        }
+    }
+    if !fw.docker_raw.is_empty() {
+        o.blank();
+        o.head("Docker's raw-table guards (Engine 28+)");
+        for g in &fw.docker_raw {
+            rule(o, "raw", &g.rule);
+            o.lines.push(Line::styled(format!("    {}", g.meaning), o.t.dim));
         }
     }
     if !fw.kube_services.is_empty() {

@@ -241,6 +241,7 @@ fn endpoint(
         ipv6: None,
         mac: mac.map(Into::into),
         gateway: gateway.map(Into::into),
+        ipv6_gateway: None,
         aliases: vec![],
     }
 }
