@@ -259,6 +259,7 @@ impl Ui {
         let port = format!("⇄ eth0 @ {}", self.ctr);
         // A stopped container has no address: filter on the test's names instead.
         self.tmux.keys(&self.session, &["Escape"]);
+        self.tmux.must_wait(&self.session, "the filter cleared", WAIT, |s| !s.contains("Topology: /"));
         self.tmux.literal(&self.session, &format!("/{}", self.prefix));
         self.tmux.keys(&self.session, &["Enter"]);
         self.tmux.must_wait(&self.session, "the stopped container as not running", WAIT, |s| {

@@ -215,9 +215,11 @@ fn tui_stays_quick(p: &str) {
 
     // The namespaces open, the cursor at the end of 500 rows and back.
     tmux.keys(&session, &["G", "Enter", "G"]);
+    // The last rows may be anybody's namespaces (a user's containers seen as processes), so the
+    // sign is the selection: a namespace, with the host's row scrolled away.
     tmux.must_wait(&session, "the end of the open namespace list", WAIT, |s| {
         let rows = tmux::tree_lines(s);
-        rows.iter().any(|l| l.contains(p)) && !rows.iter().any(|l| l.contains("▾ host"))
+        s.contains("│Namespace ") && !rows.iter().any(|l| l.contains("▾ host"))
     });
     tmux.keys(&session, &["g"]);
     tmux.must_wait(&session, "back at the top", WAIT, |s| tmux::tree_lines(s).iter().any(|l| l.contains("▾ host")));

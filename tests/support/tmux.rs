@@ -80,10 +80,18 @@ impl Tmux {
         self.must(&["display-message", "-p", "-t", session, format]).trim().to_string()
     }
 
+    /// Send keys. An Escape goes by itself and is given time to be read alone: a terminal
+    /// program that reads Escape and the next key together sees Alt+key (seen on a busy host:
+    /// Escape then `/` became Alt+/ and the old filter stayed).
     pub fn keys(&self, session: &str, keys: &[&str]) {
-        let mut a = vec!["send-keys", "-t", session];
-        a.extend_from_slice(keys);
-        self.must(&a);
+        for chunk in keys.split_inclusive(|k| *k == "Escape") {
+            let mut a = vec!["send-keys", "-t", session];
+            a.extend_from_slice(chunk);
+            self.must(&a);
+            if chunk.last() == Some(&"Escape") {
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        }
     }
 
     pub fn literal(&self, session: &str, text: &str) {
