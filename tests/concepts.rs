@@ -227,3 +227,18 @@ fn korean_live_sentences_are_korean_around_the_names() {
         }
     }
 }
+
+#[test]
+fn a_bridge_says_which_engine_made_it() {
+    let mut t = build(&observation());
+    let b =
+        t.bridges.iter().find(|b| b.docker_network.is_some() && b.name != "docker0").expect("a user-defined bridge");
+    let (id, net) = (netview::app::NodeId::Interface { ns: b.namespace, ifindex: b.ifindex }, b.docker_network.clone());
+    let sentence = |t: &netview::model::Topology, lang| live_sentence(t, &id, lang).and_then(|(_, l)| l).unwrap();
+    assert!(sentence(&t, Lang::En).contains("made by Docker for its network"), "{}", sentence(&t, Lang::En));
+    for n in t.docker.networks.iter_mut().filter(|n| Some(&n.name) == net.as_ref()) {
+        n.engine = netview::model::Engine::Podman;
+    }
+    assert!(sentence(&t, Lang::En).contains("made by Podman for its network"), "{}", sentence(&t, Lang::En));
+    assert!(sentence(&t, Lang::Ko).contains("Podman이 네트워크"), "{}", sentence(&t, Lang::Ko));
+}

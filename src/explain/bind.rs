@@ -79,13 +79,27 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
                             members.join(", ")
                         },
                     );
+                    // The engine whose network this bridge carries (Docker's and Podman's can share a host).
+                    let engine = b
+                        .docker_network
+                        .as_deref()
+                        .and_then(|d| {
+                            t.docker.networks.iter().find(|n| n.name == d && n.bridge.as_deref() == Some(&b.name))
+                        })
+                        .map_or("Docker", |n| n.engine.name());
                     v.insert(
                         "network_note",
                         match (&b.docker_network, ko) {
-                            (None, false) => ", not made by Docker".into(),
-                            (None, true) => ", Docker가 만든 것이 아님".into(),
-                            (Some(d), false) => format!(", made by Docker for its network {d}"),
-                            (Some(d), true) => format!(", Docker가 네트워크 {d}용으로 만듦"),
+                            (None, false) => ", not made by Docker or Podman".into(),
+                            (None, true) => ", Docker나 Podman이 만든 것이 아님".into(),
+                            (Some(d), false) => format!(", made by {engine} for its network {d}"),
+                            // The subject particle follows the name's last sound: Docker가, Podman이.
+                            (Some(d), true) => {
+                                format!(
+                                    ", {engine}{} 네트워크 {d}용으로 만듦",
+                                    if engine == "Podman" { "이" } else { "가" }
+                                )
+                            }
                         },
                     );
                     Some((

@@ -203,6 +203,13 @@ impl Engine {
             Engine::Podman => "podman",
         }
     }
+    /// The engine's name in a sentence.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Docker => "Docker",
+            Engine::Podman => "Podman",
+        }
+    }
     /// The engine's command line tool, for the commands the details suggest.
     pub fn cli(self) -> &'static str {
         self.as_str()
