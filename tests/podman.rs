@@ -321,3 +321,67 @@ fn the_podman_collector_only_reads() {
         assert!(!src.contains(verb), "{verb}");
     }
 }
+
+/// Recorded inside the harness (tests/fixtures/podman/README.md): nvt-pa on `podman`, nvt-pc on
+/// nvt-pnet-a, nvt-pi and nvt-pr (given a default route by hand) on the --internal nvt-pnet-i,
+/// whose bridge podman2 netavark left with IPv4 forwarding off.
+fn internal_topology() -> Topology {
+    let obs: Observation = json("internal-observation.json");
+    build(&obs)
+}
+
+fn path(t: &Topology, from: &str, to: &str) -> netview::model::reach::PathReport {
+    use netview::model::reach;
+    let from = reach::resolve(t, from).unwrap();
+    let to = reach::resolve(t, to).unwrap();
+    reach::path(t, reach::Firewall::from(&t.firewall), from, to, "icmp", None)
+}
+
+#[test]
+fn interface_forwarding_is_read_from_the_link_dump() {
+    let t = internal_topology();
+    let host = t.host_namespace().unwrap();
+    let fwd = |name: &str| host.interface_named(name).and_then(|i| i.ipv4_forwarding);
+    assert_eq!(fwd("podman2"), Some(false), "the --internal network's bridge");
+    assert_eq!((fwd("podman0"), fwd("podman1")), (Some(true), Some(true)));
+}
+
+/// What the pings said when this was recorded (`ping -c 1` from each container): nvt-pa → nvt-pc
+/// answered; nvt-pa → nvt-pi, nvt-pr → nvt-pa and nvt-pi → nvt-pa did not, and the first two
+/// did once podman2's forwarding was set to 1 by hand.
+#[test]
+fn an_internal_networks_bridge_does_not_forward_either_way() {
+    use netview::model::reach::Reach;
+    let t = internal_topology();
+    // The request gets in (podman0 forwards), the reply does not get out of podman2.
+    let r = path(&t, "nvt-pa", "nvt-pi");
+    assert_eq!(r.verdict, Reach::Blocked, "{r:?}");
+    let why = r.reason.clone().unwrap_or_default();
+    assert!(why.contains("the reply is dropped") && why.contains("net.ipv4.conf.podman2.forwarding = 0"), "{why}");
+    assert!(why.contains("--internal network, here nvt-pnet-i"), "{why}");
+    assert!(r.hops.iter().any(|h| h.text.contains("delivered to 10.89.1.2 in nvt-pi")), "{:?}", r.hops);
+    // A route out of the internal network (added by hand) meets the same bridge on the way in.
+    let r = path(&t, "nvt-pr", "nvt-pa");
+    assert_eq!(r.verdict, Reach::Blocked, "{r:?}");
+    let why = r.reason.clone().unwrap_or_default();
+    assert!(why.contains("does not forward IPv4 packets that arrive on podman2"), "{why}");
+    // Without a route there is nothing to forward.
+    let r = path(&t, "nvt-pi", "nvt-pa");
+    assert!(r.reason.as_deref().is_some_and(|w| w.contains("no route")), "{r:?}");
+    // Between two networks that forward, and from the host itself (nothing forwarded).
+    assert_eq!(path(&t, "nvt-pa", "nvt-pc").verdict, Reach::Reachable);
+    assert_eq!(path(&t, "host", "nvt-pi").verdict, Reach::Reachable);
+    assert_eq!(path(&t, "nvt-pr", "nvt-pi").verdict, Reach::Reachable);
+}
+
+#[test]
+fn the_reply_note_names_netavark_for_podmans_rules() {
+    let t = internal_topology();
+    let r = path(&t, "nvt-pa", "nvt-pc");
+    assert!(
+        r.limits.iter().any(|l| l == "replies are assumed allowed (netavark accepts RELATED,ESTABLISHED traffic)"),
+        "{:?}",
+        r.limits
+    );
+    assert!(!r.limits.iter().any(|l| l.contains("Docker")), "{:?}", r.limits);
+}

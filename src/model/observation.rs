@@ -105,6 +105,12 @@ pub struct LinkObs {
     pub stats: Option<Stats>,
     /// Addresses in CIDR form, IPv4 first, in kernel order.
     pub addresses: Vec<String>,
+    /// `net.ipv4.conf.<link>.forwarding`, from the link's IFLA_AF_SPEC (None: not reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_forwarding: Option<bool>,
+    /// `net.ipv6.conf.<link>.forwarding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_forwarding: Option<bool>,
 }
 
 /// A route of the main table.
