@@ -53,7 +53,7 @@ fn podman_obs() -> PodmanObs {
     let (mut engine, bridges, pods) = podman::from_api(&networks, &containers, &pods, &compat, &live(&containers));
     engine.engine_version = Some("4.3.1".into());
     engine.api_version = Some("1.41".into());
-    PodmanObs { socket: Some(podman::SOCKET.into()), engine, bridges, pods, sandboxes: vec![] }
+    PodmanObs { socket: Some(podman::SOCKET.into()), engine, bridges, pods, sandboxes: vec![], as_docker: None }
 }
 
 fn container<'a>(o: &'a DockerObs, name: &str) -> &'a ContainerObs {
@@ -384,4 +384,70 @@ fn the_reply_note_names_netavark_for_podmans_rules() {
         r.limits
     );
     assert!(!r.limits.iter().any(|l| l.contains("Docker")), "{:?}", r.limits);
+}
+
+/// A one-request API on a unix socket that answers `/_ping` with `headers`.
+fn fake_api(dir: &std::path::Path, name: &str, headers: &'static str) -> String {
+    use std::io::{Read, Write};
+    let path = dir.join(name);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = write!(s, "HTTP/1.1 200 OK\r\n{headers}Content-Length: 2\r\n\r\nOK");
+        }
+    });
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn docker_host_at_podmans_socket_is_read_once_as_podman() {
+    use podman::DockerSocket;
+    use std::time::Duration;
+    let dir = std::env::temp_dir().join(format!("nvt-podb-sock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let budget = Duration::from_secs(2);
+    // The same socket, by its path or through a link (podman-docker's /run/docker.sock): no request.
+    let podman_sock = dir.join("podman.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&podman_sock).unwrap();
+    let podman_sock = podman_sock.to_string_lossy().into_owned();
+    let link = dir.join("docker.sock");
+    std::os::unix::fs::symlink(&podman_sock, &link).unwrap();
+    let link = link.to_string_lossy().into_owned();
+    assert_eq!(podman::check_socket(&podman_sock, &podman_sock, budget), DockerSocket::Podman(podman_sock.clone()));
+    assert_eq!(podman::check_socket(&link, &podman_sock, budget), DockerSocket::Podman(link.clone()));
+    // Another path: its /_ping says who answers (Podman 4.3's headers, Docker 28's).
+    let libpod = fake_api(
+        &dir,
+        "libpod.sock",
+        "Api-Version: 1.41\r\nLibpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\n",
+    );
+    assert_eq!(podman::check_socket(&libpod, &podman_sock, budget), DockerSocket::Podman(libpod.clone()));
+    let docker = fake_api(
+        &dir,
+        "dockerd.sock",
+        "Api-Version: 1.51\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/28.5.1 (linux)\r\n",
+    );
+    assert_eq!(podman::check_socket(&docker, &podman_sock, budget), DockerSocket::Docker);
+    // Nothing there: Docker's reader says so, as before.
+    assert_eq!(podman::check_socket("/nonexistent/docker.sock", &podman_sock, budget), DockerSocket::Docker);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_podman_read_at_dockers_socket_is_labelled_so() {
+    let mut p = podman_obs();
+    p.as_docker = Some("/var/run/docker.sock".into());
+    let obs = Observation { podman: p, ..Default::default() };
+    let t = build(&obs);
+    let view = t.docker.podman.as_ref().expect("podman");
+    assert_eq!(view.as_docker.as_deref(), Some("/var/run/docker.sock"));
+    // Each container once, as Podman's.
+    let mut names: Vec<&str> = t.docker.containers.iter().map(|c| c.name.as_str()).collect();
+    let n = names.len();
+    names.dedup();
+    assert_eq!(names.len(), n);
+    assert!(t.docker.containers.iter().all(|c| c.engine == Engine::Podman));
 }

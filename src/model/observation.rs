@@ -321,6 +321,9 @@ pub struct PodmanObs {
     /// Podman's namespaces as found without its API: `netns-<uuid>` files whose processes sit
     /// in a `libpod-<id>` cgroup.
     pub sandboxes: Vec<PodmanSandboxObs>,
+    /// Docker's socket (DOCKER_HOST) when Podman answers there: read once, here, not as Docker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_docker: Option<String>,
 }
 
 /// A Podman pod: its members share the infra container's namespaces.

@@ -225,6 +225,10 @@ pub struct EngineView {
     pub error: Option<String>,
     pub engine_version: Option<String>,
     pub api_version: Option<String>,
+    /// Docker's socket (DOCKER_HOST), when this engine answers there: it was read once, as this
+    /// engine, and Docker is not shown as missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_docker: Option<String>,
 }
 
 /// A Podman pod: containers sharing the infra container's network namespace.
