@@ -451,3 +451,21 @@ fn a_podman_read_at_dockers_socket_is_labelled_so() {
     assert_eq!(names.len(), n);
     assert!(t.docker.containers.iter().all(|c| c.engine == Engine::Podman));
 }
+
+#[test]
+fn a_bridge_that_does_not_forward_says_so_in_its_details() {
+    let t = internal_topology();
+    let host = t.host_namespace().unwrap();
+    let theme = netview::ui::theme::theme(netview::app::ThemeName::Default);
+    let text = |name: &str| {
+        let i = host.interface_named(name).unwrap();
+        let id = netview::app::NodeId::Interface { ns: host.inode, ifindex: i.ifindex };
+        netview::ui::details::lines(&t, &id, &theme)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(text("podman2").contains("IPv4 off (net.ipv4.conf.podman2.forwarding = 0)"), "{}", text("podman2"));
+    assert!(!text("podman0").contains("forwarding"), "{}", text("podman0"));
+}
