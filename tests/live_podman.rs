@@ -3,7 +3,8 @@
 //! own storage and API socket); the test makes a network, containers, a pod and a host-mode
 //! container, all `nvt-*`, and checks netview's snapshot (run where Podman runs) against
 //! `podman inspect`, the published ports against netavark's rules, `netview path` against real
-//! pings between Podman containers, and what reading Podman costs.
+//! pings between Podman containers (into and out of an `--internal` network too), `DOCKER_HOST`
+//! at Podman's socket (read once), and what reading Podman costs.
 
 mod support;
 
@@ -46,7 +47,12 @@ fn inside(args: &[&str]) -> String {
 /// `netview ARGS` where Podman runs, with Docker's socket pointed nowhere: the host's engine
 /// lives in another network namespace and would only add noise here.
 fn netview(args: &[&str]) -> support::Out {
-    let mut all = vec!["exec", "env", "DOCKER_HOST=unix:///nonexistent/docker.sock", NETVIEW];
+    netview_with("DOCKER_HOST=unix:///nonexistent/docker.sock", args)
+}
+
+/// `netview ARGS` where Podman runs, with `env` ("DOCKER_HOST=...") set.
+fn netview_with(env: &str, args: &[&str]) -> support::Out {
+    let mut all = vec!["exec", "env", env, NETVIEW];
     all.extend_from_slice(args);
     exec(Command::new("bash").arg(SCRIPT).args(&all), Duration::from_secs(60)).expect("run netview")
 }
@@ -129,6 +135,15 @@ fn podman_beside_docker_matches_podman_inspect_and_real_pings() {
     // An --internal network gives its containers no default route: a blocked case.
     inside(&["podman", "network", "create", "--internal", "nvt-pnet-i"]);
     run(&["--name", "nvt-pi", "--network", "nvt-pnet-i", IMG]);
+    // One given a route out by hand: netavark leaves the bridge's IPv4 forwarding off, so the
+    // host refuses to route what it sends.
+    run(&["--name", "nvt-pr", "--network", "nvt-pnet-i", "--cap-add", "NET_ADMIN", IMG]);
+    let gw =
+        json(&inside(&["podman", "network", "inspect", "nvt-pnet-i"]), "network inspect")[0]["subnets"][0]["gateway"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+    inside(&["podman", "exec", "nvt-pr", "ip", "route", "add", "default", "via", &gw]);
     inside(&["podman", "pod", "create", "--name", "nvt-ppod", "-p", "19090:90"]);
     run(&["--pod", "nvt-ppod", "--name", "nvt-ppm1", IMG, "httpd", "-f", "-p", "90"]);
     run(&["--pod", "nvt-ppod", "--name", "nvt-ppm2", IMG]);
@@ -220,24 +235,78 @@ fn podman_beside_docker_matches_podman_inspect_and_real_pings() {
             .unwrap_or("")
             .to_string()
     };
-    // Not nvt-pa → nvt-pi: the request arrives, but netavark turns IPv4 forwarding off on an
-    // internal network's bridge, so the reply is dropped, which netview's path does not model yet.
-    let pairs =
-        [("nvt-pa", "nvt-pb"), ("nvt-pb", "nvt-pa"), ("nvt-pa", "nvt-pc"), ("nvt-pc", "nvt-pa"), ("nvt-pi", "nvt-pa")];
-    let mut blocked = 0;
+    // The internal network's bridge: IPv4 forwarding as the kernel has it, and as netview read it.
+    let ibridge = find(networks, "nvt-pnet-i")["bridge"].as_str().unwrap_or_default().to_string();
+    let sysctl = inside(&["cat", &format!("/proc/sys/net/ipv4/conf/{ibridge}/forwarding")]);
+    let host_ns = t["namespaces"].as_array().and_then(|a| a.iter().find(|n| n["host"] == true)).cloned();
+    let read = host_ns
+        .and_then(|n| n["interfaces"].as_array()?.iter().find(|i| i["name"] == ibridge.as_str()).cloned())
+        .map(|i| i["ipv4_forwarding"].clone());
+    c.eq(&format!("{ibridge} forwarding (sysctl {})", sysctl.trim()), &read, &Some(Value::Bool(sysctl.trim() == "1")));
+    c.eq("netavark turned the internal bridge's forwarding off", &sysctl.trim(), &"0");
+
+    // nvt-pa → nvt-pi: the request arrives, the reply is not forwarded out of the internal
+    // network's bridge; nvt-pr → nvt-pa: the request is not; nvt-pi → nvt-pa: no route.
+    let pairs = [
+        ("nvt-pa", "nvt-pb"),
+        ("nvt-pb", "nvt-pa"),
+        ("nvt-pa", "nvt-pc"),
+        ("nvt-pc", "nvt-pa"),
+        ("nvt-pi", "nvt-pa"),
+        ("nvt-pa", "nvt-pi"),
+        ("nvt-pr", "nvt-pa"),
+        ("nvt-pr", "nvt-pi"),
+        ("nvt-pc", "nvt-pr"),
+    ];
+    let (mut blocked, mut agree) = (0, 0);
     for (from, to) in pairs {
         let verdict = netview(&["path", from, to, "--proto", "icmp"]);
         let ours = verdict.status.code();
         let real = ping(from, &ip_of(to));
         blocked += usize::from(!real);
+        let ok = (ours == Some(0)) == real && ours != Some(3) && ours != Some(2);
+        agree += usize::from(ok);
         c.check(
             &format!("path {from} → {to}: netview exit {ours:?}, ping {}", if real { "answered" } else { "failed" }),
-            (ours == Some(0)) == real && ours != Some(3) && ours != Some(2),
+            ok,
             &verdict.stdout,
         );
+        if from == "nvt-pr" && to == "nvt-pa" || from == "nvt-pa" && to == "nvt-pi" {
+            let why = format!("net.ipv4.conf.{ibridge}.forwarding = 0");
+            c.check(&format!("path {from} → {to} names the sysctl"), verdict.stdout.contains(&why), &verdict.stdout);
+        }
     }
+    eprintln!("path verdicts agreeing with pings: {agree}/{}", pairs.len());
+    c.eq("pings that failed (into and out of the internal network)", &blocked, &4);
+    let note = netview(&["path", "nvt-pa", "nvt-pc", "--proto", "icmp"]).stdout;
+    c.check("the reply note names netavark", note.contains("netavark accepts RELATED,ESTABLISHED"), &note);
 
-    c.eq("pings that failed (nvt-pi has no route out)", &blocked, &1);
+    // DOCKER_HOST at Podman's socket: read once, as Podman, and Docker said to be Podman.
+    let out = netview_with("DOCKER_HOST=unix:///run/podman/podman.sock", &["--snapshot", "--json"]);
+    assert!(out.status.success(), "netview failed: {}", out.stderr);
+    let twice: Value = json(&out.stdout, "netview --snapshot --json (DOCKER_HOST at Podman)");
+    let all = twice["docker"]["containers"].as_array().cloned().unwrap_or_default();
+    for name in ["nvt-pa", "nvt-pb", "nvt-pc", "nvt-phost", "nvt-ppm1", "nvt-ppm2"] {
+        let same: Vec<&Value> = all.iter().filter(|c| c["name"] == name).collect();
+        c.eq(&format!("DOCKER_HOST=podman: {name} listed once"), &same.len(), &1);
+        c.check(
+            &format!("DOCKER_HOST=podman: {name} is Podman's"),
+            same.iter().all(|c| c["engine"] == "podman"),
+            &same,
+        );
+    }
+    c.eq(
+        "DOCKER_HOST=podman: networks once",
+        &twice["docker"]["networks"].as_array().map_or(0, Vec::len),
+        &networks.as_array().map_or(0, Vec::len),
+    );
+    c.eq(
+        "DOCKER_HOST=podman: read as Podman",
+        &twice["docker"]["podman"]["as_docker"],
+        &Value::from("/run/podman/podman.sock"),
+    );
+    let why = twice["docker"]["error"].as_str().unwrap_or_default();
+    c.check("DOCKER_HOST=podman: Docker is said to be Podman", why.contains("is Podman's API"), &why);
 
     // What reading Podman costs: the ping and four lists, from the host (same pid namespace).
     let mut times: Vec<Duration> = (0..5)

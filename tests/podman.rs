@@ -53,7 +53,7 @@ fn podman_obs() -> PodmanObs {
     let (mut engine, bridges, pods) = podman::from_api(&networks, &containers, &pods, &compat, &live(&containers));
     engine.engine_version = Some("4.3.1".into());
     engine.api_version = Some("1.41".into());
-    PodmanObs { socket: Some(podman::SOCKET.into()), engine, bridges, pods, sandboxes: vec![] }
+    PodmanObs { socket: Some(podman::SOCKET.into()), engine, bridges, pods, sandboxes: vec![], as_docker: None }
 }
 
 fn container<'a>(o: &'a DockerObs, name: &str) -> &'a ContainerObs {
@@ -320,4 +320,152 @@ fn the_podman_collector_only_reads() {
     for verb in ["\"POST ", "\"DELETE ", "\"PUT "] {
         assert!(!src.contains(verb), "{verb}");
     }
+}
+
+/// Recorded inside the harness (tests/fixtures/podman/README.md): nvt-pa on `podman`, nvt-pc on
+/// nvt-pnet-a, nvt-pi and nvt-pr (given a default route by hand) on the --internal nvt-pnet-i,
+/// whose bridge podman2 netavark left with IPv4 forwarding off.
+fn internal_topology() -> Topology {
+    let obs: Observation = json("internal-observation.json");
+    build(&obs)
+}
+
+fn path(t: &Topology, from: &str, to: &str) -> netview::model::reach::PathReport {
+    use netview::model::reach;
+    let from = reach::resolve(t, from).unwrap();
+    let to = reach::resolve(t, to).unwrap();
+    reach::path(t, reach::Firewall::from(&t.firewall), from, to, "icmp", None)
+}
+
+#[test]
+fn interface_forwarding_is_read_from_the_link_dump() {
+    let t = internal_topology();
+    let host = t.host_namespace().unwrap();
+    let fwd = |name: &str| host.interface_named(name).and_then(|i| i.ipv4_forwarding);
+    assert_eq!(fwd("podman2"), Some(false), "the --internal network's bridge");
+    assert_eq!((fwd("podman0"), fwd("podman1")), (Some(true), Some(true)));
+}
+
+/// What the pings said when this was recorded (`ping -c 1` from each container): nvt-pa → nvt-pc
+/// answered; nvt-pa → nvt-pi, nvt-pr → nvt-pa and nvt-pi → nvt-pa did not, and the first two
+/// did once podman2's forwarding was set to 1 by hand.
+#[test]
+fn an_internal_networks_bridge_does_not_forward_either_way() {
+    use netview::model::reach::Reach;
+    let t = internal_topology();
+    // The request gets in (podman0 forwards), the reply does not get out of podman2.
+    let r = path(&t, "nvt-pa", "nvt-pi");
+    assert_eq!(r.verdict, Reach::Blocked, "{r:?}");
+    let why = r.reason.clone().unwrap_or_default();
+    assert!(why.contains("the reply is dropped") && why.contains("net.ipv4.conf.podman2.forwarding = 0"), "{why}");
+    assert!(why.contains("--internal network, here nvt-pnet-i"), "{why}");
+    assert!(r.hops.iter().any(|h| h.text.contains("delivered to 10.89.1.2 in nvt-pi")), "{:?}", r.hops);
+    // A route out of the internal network (added by hand) meets the same bridge on the way in.
+    let r = path(&t, "nvt-pr", "nvt-pa");
+    assert_eq!(r.verdict, Reach::Blocked, "{r:?}");
+    let why = r.reason.clone().unwrap_or_default();
+    assert!(why.contains("does not forward IPv4 packets that arrive on podman2"), "{why}");
+    // Without a route there is nothing to forward.
+    let r = path(&t, "nvt-pi", "nvt-pa");
+    assert!(r.reason.as_deref().is_some_and(|w| w.contains("no route")), "{r:?}");
+    // Between two networks that forward, and from the host itself (nothing forwarded).
+    assert_eq!(path(&t, "nvt-pa", "nvt-pc").verdict, Reach::Reachable);
+    assert_eq!(path(&t, "host", "nvt-pi").verdict, Reach::Reachable);
+    assert_eq!(path(&t, "nvt-pr", "nvt-pi").verdict, Reach::Reachable);
+}
+
+#[test]
+fn the_reply_note_names_netavark_for_podmans_rules() {
+    let t = internal_topology();
+    let r = path(&t, "nvt-pa", "nvt-pc");
+    assert!(
+        r.limits.iter().any(|l| l == "replies are assumed allowed (netavark accepts RELATED,ESTABLISHED traffic)"),
+        "{:?}",
+        r.limits
+    );
+    assert!(!r.limits.iter().any(|l| l.contains("Docker")), "{:?}", r.limits);
+}
+
+/// A one-request API on a unix socket that answers `/_ping` with `headers`.
+fn fake_api(dir: &std::path::Path, name: &str, headers: &'static str) -> String {
+    use std::io::{Read, Write};
+    let path = dir.join(name);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = write!(s, "HTTP/1.1 200 OK\r\n{headers}Content-Length: 2\r\n\r\nOK");
+        }
+    });
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn docker_host_at_podmans_socket_is_read_once_as_podman() {
+    use podman::DockerSocket;
+    use std::time::Duration;
+    let dir = std::env::temp_dir().join(format!("nvt-podb-sock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let budget = Duration::from_secs(2);
+    // The same socket, by its path or through a link (podman-docker's /run/docker.sock): no request.
+    let podman_sock = dir.join("podman.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&podman_sock).unwrap();
+    let podman_sock = podman_sock.to_string_lossy().into_owned();
+    let link = dir.join("docker.sock");
+    std::os::unix::fs::symlink(&podman_sock, &link).unwrap();
+    let link = link.to_string_lossy().into_owned();
+    assert_eq!(podman::check_socket(&podman_sock, &podman_sock, budget), DockerSocket::Podman(podman_sock.clone()));
+    assert_eq!(podman::check_socket(&link, &podman_sock, budget), DockerSocket::Podman(link.clone()));
+    // Another path: its /_ping says who answers (Podman 4.3's headers, Docker 28's).
+    let libpod = fake_api(
+        &dir,
+        "libpod.sock",
+        "Api-Version: 1.41\r\nLibpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\n",
+    );
+    assert_eq!(podman::check_socket(&libpod, &podman_sock, budget), DockerSocket::Podman(libpod.clone()));
+    let docker = fake_api(
+        &dir,
+        "dockerd.sock",
+        "Api-Version: 1.51\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/28.5.1 (linux)\r\n",
+    );
+    assert_eq!(podman::check_socket(&docker, &podman_sock, budget), DockerSocket::Docker);
+    // Nothing there: Docker's reader says so, as before.
+    assert_eq!(podman::check_socket("/nonexistent/docker.sock", &podman_sock, budget), DockerSocket::Docker);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_podman_read_at_dockers_socket_is_labelled_so() {
+    let mut p = podman_obs();
+    p.as_docker = Some("/var/run/docker.sock".into());
+    let obs = Observation { podman: p, ..Default::default() };
+    let t = build(&obs);
+    let view = t.docker.podman.as_ref().expect("podman");
+    assert_eq!(view.as_docker.as_deref(), Some("/var/run/docker.sock"));
+    // Each container once, as Podman's.
+    let mut names: Vec<&str> = t.docker.containers.iter().map(|c| c.name.as_str()).collect();
+    let n = names.len();
+    names.dedup();
+    assert_eq!(names.len(), n);
+    assert!(t.docker.containers.iter().all(|c| c.engine == Engine::Podman));
+}
+
+#[test]
+fn a_bridge_that_does_not_forward_says_so_in_its_details() {
+    let t = internal_topology();
+    let host = t.host_namespace().unwrap();
+    let theme = netview::ui::theme::theme(netview::app::ThemeName::Default);
+    let text = |name: &str| {
+        let i = host.interface_named(name).unwrap();
+        let id = netview::app::NodeId::Interface { ns: host.inode, ifindex: i.ifindex };
+        netview::ui::details::lines(&t, &id, &theme)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(text("podman2").contains("IPv4 off (net.ipv4.conf.podman2.forwarding = 0)"), "{}", text("podman2"));
+    assert!(!text("podman0").contains("forwarding"), "{}", text("podman0"));
 }

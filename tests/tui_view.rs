@@ -671,3 +671,42 @@ fn a_published_port_lists_the_connections_tracked_through_it() {
         "{line}"
     );
 }
+
+/// Podman answering beside Docker, or down, or at Docker's own socket (DOCKER_HOST).
+fn with_podman(available: bool, as_docker: Option<&str>) -> App {
+    let mut o = observation();
+    o.podman.socket = Some("/run/podman/podman.sock".into());
+    o.podman.engine.available = available;
+    if !available {
+        o.podman.engine.error = Some("nothing answers at /run/podman/podman.sock".into());
+    }
+    if let Some(path) = as_docker {
+        o.podman.as_docker = Some(path.into());
+        o.docker = netview::model::DockerObs {
+            error: Some(format!("unix://{path} is Podman's API, not Docker's: read once, as Podman")),
+            ..Default::default()
+        };
+    }
+    app(o, ThemeName::Default)
+}
+
+#[test]
+fn status_line_shows_podman_beside_docker() {
+    let (_, lines) = screen_of(&mut with_podman(true, None), 120, 40);
+    let status = lines.last().unwrap();
+    assert!(status.starts_with("docker ✓ │ podman ✓ │ root"), "{status:?}");
+    let (_, lines) = screen_of(&mut with_podman(false, None), 120, 40);
+    let status = lines.last().unwrap();
+    assert!(status.starts_with("docker ✓ │ podman ✗ nothing answers at /run…"), "{status:?}");
+    // No Podman socket: the line is as it was.
+    let (_, lines) = screen_of(&mut full_app(), 120, 40);
+    assert!(!lines.last().unwrap().contains("podman"), "{:?}", lines.last());
+}
+
+#[test]
+fn status_line_shows_podman_once_when_docker_host_is_its_socket() {
+    let (_, lines) = screen_of(&mut with_podman(true, Some("/run/podman/podman.sock")), 120, 40);
+    let status = lines.last().unwrap();
+    assert!(status.starts_with("podman ✓ │ root"), "{status:?}");
+    assert!(!status.contains("docker"), "{status:?}");
+}

@@ -39,8 +39,33 @@ impl Default for Options {
 
 /// One full read of the host: netlink in every namespace, Docker and host facts, concurrently.
 pub async fn collect(opts: &Options) -> Observation {
+    // DOCKER_HOST may name Podman's socket (or podman-docker's link to it): read it once, as Podman.
+    let podman_socket = podman::socket_path();
+    let docker_socket = if opts.docker {
+        let (socket, budget) = (podman_socket.clone(), opts.docker_timeout);
+        tokio::task::spawn_blocking(move || podman::check_docker_socket(&socket, budget))
+            .await
+            .unwrap_or(podman::DockerSocket::Docker)
+    } else {
+        podman::DockerSocket::Docker
+    };
+    let docker_is_podman = match &docker_socket {
+        podman::DockerSocket::Podman(path) => Some(path.clone()),
+        podman::DockerSocket::Docker => None,
+    };
     let docker = async {
-        if opts.docker {
+        if let Some(path) = &docker_is_podman {
+            let named = std::env::var("DOCKER_HOST").unwrap_or_else(|_| path.clone());
+            let other = std::path::Path::new(&podman_socket).exists() && !podman::same_socket(path, &podman_socket);
+            let error = if other {
+                format!(
+                    "{named} is another Podman's API, not Docker's: not read (netview reads Podman at {podman_socket})"
+                )
+            } else {
+                format!("{named} is Podman's API, not Docker's: read once, as Podman")
+            };
+            crate::model::DockerObs { error: Some(error), ..Default::default() }
+        } else if opts.docker {
             docker::collect(opts.docker_timeout).await
         } else {
             crate::model::DockerObs {
@@ -55,7 +80,19 @@ pub async fn collect(opts: &Options) -> Observation {
     // Podman: its namespaces in any case, its API only when engines are read at all.
     let podman = async {
         if opts.docker {
-            podman::collect(opts.docker_timeout).await
+            // Podman's own socket when it has one; else the one Docker's points at.
+            let socket = match &docker_is_podman {
+                Some(path) if !std::path::Path::new(&podman_socket).exists() => path.clone(),
+                _ => podman_socket.clone(),
+            };
+            let budget = opts.docker_timeout;
+            let mut p = tokio::task::spawn_blocking(move || podman::read(&socket, budget)).await.unwrap_or_default();
+            if let Some(path) = &docker_is_podman
+                && p.socket.as_deref().is_some_and(|s| podman::same_socket(s, path))
+            {
+                p.as_docker = Some(path.clone());
+            }
+            p
         } else {
             tokio::task::spawn_blocking(|| crate::model::PodmanObs {
                 sandboxes: podman::sandboxes(),

@@ -39,6 +39,65 @@ pub fn socket_path() -> String {
         .unwrap_or_else(|| SOCKET.to_string())
 }
 
+/// Where Docker's reader would connect: DOCKER_HOST's unix socket, else Docker's default; None
+/// for a TCP or SSH DOCKER_HOST (never Podman's unix socket).
+pub fn docker_socket_path() -> Option<String> {
+    match std::env::var("DOCKER_HOST") {
+        Ok(h) if !h.is_empty() => h.strip_prefix("unix://").map(str::to_string),
+        _ => Some("/var/run/docker.sock".into()),
+    }
+}
+
+/// Whether two paths name the same socket (symlinks followed: podman-docker's
+/// `/run/docker.sock` is a link to `/run/podman/podman.sock`).
+pub fn same_socket(a: &str, b: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => false,
+    }
+}
+
+/// Whether an API's `/_ping` answer is Podman's (libpod's headers), not Docker's.
+pub fn is_libpod(ping: &Response) -> bool {
+    ping.header("libpod-api-version").is_some()
+        || ping.header("server").is_some_and(|s| s.to_ascii_lowercase().starts_with("libpod"))
+}
+
+/// What answers at Docker's socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DockerSocket {
+    /// Docker (or nothing, or not a unix socket): Docker's reader takes it.
+    Docker,
+    /// Podman's API, at this path: the same socket as Podman's, or one whose `/_ping` says libpod.
+    Podman(String),
+}
+
+/// Look at Docker's socket before anything reads it: one `stat` each, and one `/_ping` when it
+/// is a different file from Podman's (bounded by `budget`, at most a second).
+pub fn check_docker_socket(podman_socket: &str, budget: Duration) -> DockerSocket {
+    match docker_socket_path() {
+        Some(path) => check_socket(&path, podman_socket, budget),
+        None => DockerSocket::Docker,
+    }
+}
+
+/// `check_docker_socket` for Docker's socket at `path`.
+pub fn check_socket(path: &str, podman_socket: &str, budget: Duration) -> DockerSocket {
+    let path = path.to_string();
+    if !Path::new(&path).exists() {
+        return DockerSocket::Docker;
+    }
+    if same_socket(&path, podman_socket) {
+        return DockerSocket::Podman(path);
+    }
+    let deadline = Instant::now() + budget.min(Duration::from_secs(1));
+    match get(&path, "/_ping", deadline) {
+        Ok(ping) if is_libpod(&ping) => DockerSocket::Podman(path),
+        _ => DockerSocket::Docker,
+    }
+}
+
 /// Read Podman within `budget`. Never fails: no socket is `socket: None` and nothing else
 /// tried; a socket that does not answer is `engine.available: false` with the reason.
 pub async fn collect(budget: Duration) -> PodmanObs {

@@ -189,6 +189,8 @@ fn namespace_view(
                 vxlan: l.vxlan.clone(),
                 addresses: l.addresses.clone(),
                 stats: l.stats.unwrap_or_default(),
+                ipv4_forwarding: l.ipv4_forwarding,
+                ipv6_forwarding: l.ipv6_forwarding,
             }
         })
         .collect();

@@ -105,6 +105,12 @@ pub struct LinkObs {
     pub stats: Option<Stats>,
     /// Addresses in CIDR form, IPv4 first, in kernel order.
     pub addresses: Vec<String>,
+    /// `net.ipv4.conf.<link>.forwarding`, from the link's IFLA_AF_SPEC (None: not reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_forwarding: Option<bool>,
+    /// `net.ipv6.conf.<link>.forwarding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_forwarding: Option<bool>,
 }
 
 /// A route of the main table.
@@ -315,6 +321,9 @@ pub struct PodmanObs {
     /// Podman's namespaces as found without its API: `netns-<uuid>` files whose processes sit
     /// in a `libpod-<id>` cgroup.
     pub sandboxes: Vec<PodmanSandboxObs>,
+    /// Docker's socket (DOCKER_HOST) when Podman answers there: read once, here, not as Docker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_docker: Option<String>,
 }
 
 /// A Podman pod: its members share the infra container's namespaces.

@@ -15,6 +15,7 @@ pub fn engine_view(p: &PodmanObs) -> Option<EngineView> {
         error: p.engine.error.clone(),
         engine_version: p.engine.engine_version.clone(),
         api_version: p.engine.api_version.clone(),
+        as_docker: p.as_docker.clone(),
     })
 }
 

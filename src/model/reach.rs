@@ -142,6 +142,21 @@ struct Walker<'a> {
     /// PREROUTING already ran for this packet (it was DNATed there): the kernel does not run
     /// its raw, mangle and nat chains again for the new destination.
     prerouted: bool,
+    /// Each time a namespace routed the request onwards: the reply comes back the same way.
+    forwarded: Vec<Forwarded>,
+    /// The request's source after a SNAT or MASQUERADE: where the reply is addressed.
+    reply_to: Option<IpAddr>,
+    /// The namespace the request was delivered in.
+    delivered: Option<u64>,
+}
+
+/// A namespace routing the request from one interface to another.
+struct Forwarded {
+    ns: u64,
+    label: String,
+    host: bool,
+    in_iface: String,
+    out_iface: Option<String>,
 }
 
 /// Follow a first packet from `from` to `to` (`protocol` "icmp", "tcp" or "udp").
@@ -155,13 +170,16 @@ pub fn path(t: &Topology, fw: Firewall, from: Place, to: Place, protocol: &str, 
         hops: Vec::new(),
         reason: None,
         walks: Vec::new(),
-        limits: vec![
-            "rules inside the containers' own namespaces are not evaluated".into(),
-            "replies are assumed allowed (Docker accepts RELATED,ESTABLISHED traffic)".into(),
-        ],
+        limits: vec!["rules inside the containers' own namespaces are not evaluated".into()],
     };
-    let mut w = Walker { t, fw, report, port, prerouted: false };
+    let mut w =
+        Walker { t, fw, report, port, prerouted: false, forwarded: Vec::new(), reply_to: None, delivered: None };
     w.run();
+    if w.report.verdict == Reach::Reachable {
+        w.reply();
+    }
+    let replies = w.replies_note();
+    w.report.limits.insert(1, replies);
     if !w.fw.rules.readable() {
         w.report.limits.push("the firewall could not be read: no rules were evaluated".into());
     }
@@ -461,6 +479,7 @@ impl Walker<'_> {
                     return;
                 }
                 self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst}, the host itself"));
+                self.delivered = Some(ns.inode);
                 return self.finish(Reach::Reachable, None);
             }
             let pre = walk::walk(self.fw.rules, Hook::Prerouting, &p, true);
@@ -496,10 +515,12 @@ impl Walker<'_> {
                 return;
             }
             self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst}, the host itself"));
+            self.delivered = Some(ns.inode);
             return self.finish(Reach::Reachable, None);
         }
         if route::is_local(ns, dst) {
             self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst} in {}", ns.label));
+            self.delivered = Some(ns.inode);
             return self.finish(Reach::Reachable, None);
         }
         if !route::is_local(ns, next_hop) && next_hop != dst {
@@ -507,17 +528,38 @@ impl Walker<'_> {
         }
         // Routed onwards by this namespace.
         if !ns.host {
+            if !self.may_forward(ns, iface, dst) {
+                return;
+            }
             self.report.limits.push(format!("{} forwards the packet; its own rules are not evaluated", ns.label));
+            let out = route::lookup(ns, dst).and_then(|r| r.iface);
+            self.forwarded.push(Forwarded {
+                ns: ns.inode,
+                label: ns.label.clone(),
+                host: false,
+                in_iface: iface.into(),
+                out_iface: out,
+            });
             return self.leave(ns, dst, depth + 1);
         }
         if self.fw.ip_forward == Some(false) {
             return self
                 .finish(Reach::Blocked, Some("the host does not forward packets (net.ipv4.ip_forward = 0)".into()));
         }
+        if !self.may_forward(ns, iface, dst) {
+            return;
+        }
         let Some(r) = route::lookup(ns, dst) else {
             return self.finish(Reach::Blocked, Some(format!("the host has no route to {dst}")));
         };
         let out = r.iface.clone();
+        self.forwarded.push(Forwarded {
+            ns: ns.inode,
+            label: ns.label.clone(),
+            host: true,
+            in_iface: iface.into(),
+            out_iface: out.clone(),
+        });
         // An address of a Docker network whose bridge the host does not route to: an isolated
         // network's bridge has no address, so no route; the packet would go somewhere else.
         if let Some(n) = self.t.network_holding(dst).filter(|n| n.bridge.is_some() && n.bridge != out) {
@@ -549,6 +591,7 @@ impl Walker<'_> {
         if !self.walk_ok(Hook::Forward, &p, "FORWARD") || !self.walk_ok(Hook::Postrouting, &p, "POSTROUTING") {
             return;
         }
+        self.note_snat(ns, out.as_deref(), dst);
         self.hop(
             Some(ns.inode),
             out.as_deref(),
@@ -557,6 +600,116 @@ impl Walker<'_> {
         let Some(out) = out else { return self.finish(Reach::Unknown, None) };
         let next = r.gateway.unwrap_or(dst);
         self.emit(ns, &out, next, dst, depth + 1)
+    }
+
+    /// The kernel routes a packet onwards only if the interface it came in on forwards IPv4
+    /// (`net.ipv4.conf.<in>.forwarding`; IPv6 forwarding follows `all` alone). False: finished.
+    fn may_forward(&mut self, ns: &Namespace, in_iface: &str, dst: IpAddr) -> bool {
+        if !dst.is_ipv4() || ns.interface_named(in_iface).and_then(|i| i.ipv4_forwarding) != Some(false) {
+            return true;
+        }
+        let why = format!(
+            "{} does not forward IPv4 packets that arrive on {in_iface} (net.ipv4.conf.{in_iface}.forwarding = 0{})",
+            ns.label,
+            self.internal_note(ns, in_iface)
+        );
+        self.hop(Some(ns.inode), Some(in_iface), why.clone());
+        self.finish(Reach::Blocked, Some(why));
+        false
+    }
+
+    /// Why an interface does not forward, when its owner is known to turn it off.
+    fn internal_note(&self, ns: &Namespace, iface: &str) -> String {
+        let net = self.t.docker.networks.iter().find(|n| {
+            ns.host && n.engine == super::topology::Engine::Podman && n.bridge.as_deref() == Some(iface) && n.internal
+        });
+        net.map_or(String::new(), |n| {
+            format!(": netavark turns forwarding off on the bridge of an --internal network, here {}", n.name)
+        })
+    }
+
+    /// A SNAT or MASQUERADE in the last POSTROUTING walk: the reply is addressed to the new source.
+    fn note_snat(&mut self, ns: &Namespace, out: Option<&str>, dst: IpAddr) {
+        let Some(snat) = self.report.walks.last().filter(|w| w.hook == Hook::Postrouting).and_then(|w| w.snat.clone())
+        else {
+            return;
+        };
+        self.reply_to = if snat == "MASQUERADE" {
+            out.and_then(|o| ns.interface_named(o))
+                .and_then(|i| {
+                    i.addresses
+                        .iter()
+                        .filter_map(|a| strip_prefix_len(a).parse::<IpAddr>().ok())
+                        .find(|a| a.is_ipv4() == dst.is_ipv4())
+                })
+                .or(self.reply_to)
+        } else {
+            walk::nat_target(&snat).map(|(ip, _)| ip).or(self.reply_to)
+        };
+    }
+
+    /// The reply's way back: the delivering namespace needs a route to the request's (translated)
+    /// source, and each namespace that routed the request must route the reply, which arrives on
+    /// the interface the request left by. Its firewall is not walked (conntrack's
+    /// RELATED,ESTABLISHED rules let replies through; see the limits).
+    fn reply(&mut self) {
+        let t = self.t;
+        let src = self.source_addr();
+        if src.is_unspecified() {
+            return;
+        }
+        let back_to = self.reply_to.unwrap_or(src);
+        let Some(dst_ns) = self.delivered.and_then(|i| t.namespace(i)) else { return };
+        if Some(dst_ns.inode) == self.report.from.namespace {
+            return;
+        }
+        if route::lookup(dst_ns, back_to).is_none() {
+            let why =
+                format!("the request arrives, but the reply cannot leave: {} has no route to {back_to}", dst_ns.label);
+            self.hop(Some(dst_ns.inode), None, why.clone());
+            return self.finish(Reach::Blocked, Some(why));
+        }
+        if !src.is_ipv4() {
+            return;
+        }
+        let forwarded = std::mem::take(&mut self.forwarded);
+        for f in forwarded.iter().rev() {
+            let Some(out) = f.out_iface.as_deref() else { continue };
+            let Some(ns) = t.namespace(f.ns) else { continue };
+            if ns.interface_named(out).and_then(|i| i.ipv4_forwarding) != Some(false) {
+                continue;
+            }
+            let why = format!(
+                "the request arrives, but the reply is dropped: it comes back into {} on {out}, which does not forward IPv4 (net.ipv4.conf.{out}.forwarding = 0{})",
+                f.label,
+                self.internal_note(ns, out)
+            );
+            self.hop(Some(f.ns), Some(out), why.clone());
+            self.forwarded = forwarded;
+            return self.finish(Reach::Blocked, Some(why));
+        }
+        self.forwarded = forwarded;
+    }
+
+    /// What the report assumes about replies, naming the engine whose rule lets them back in
+    /// when the host forwarded the request.
+    fn replies_note(&self) -> String {
+        let Some(f) = self.forwarded.iter().find(|f| f.host) else {
+            return "replies are assumed allowed".into();
+        };
+        let src = self.source_addr();
+        let owner = self.fw.rules.tables.iter().find_map(|table| {
+            table.chains.iter().find_map(|chain| {
+                chain.rules.iter().find_map(|rule| {
+                    established_for(rule, &f.in_iface, src)
+                        .then(|| rule_owner(self.t, &table.name, &chain.name, &f.in_iface))
+                })
+            })
+        });
+        match owner {
+            Some(owner) => format!("replies are assumed allowed ({owner} accepts RELATED,ESTABLISHED traffic)"),
+            None => "replies are assumed allowed (conntrack: RELATED,ESTABLISHED)".into(),
+        }
     }
 
     fn source_addr(&self) -> IpAddr {
@@ -622,5 +775,53 @@ impl Walker<'_> {
             self.finish(Reach::Blocked, Some(format!("dropped in {what} by {by}{hint}")));
         }
         !dropped
+    }
+}
+
+/// An accept of RELATED,ESTABLISHED traffic that a reply going out of `out` toward `to` meets.
+fn established_for(rule: &super::firewall::Rule, out: &str, to: IpAddr) -> bool {
+    use super::firewall::{Match, Target};
+    if rule.target != Target::Accept {
+        return false;
+    }
+    let mut established = false;
+    for m in &rule.matches {
+        match m {
+            Match::CtState { states, negated: false } => {
+                established = states.iter().any(|s| s.eq_ignore_ascii_case("ESTABLISHED"));
+            }
+            Match::OutIface { name, negated: false } => {
+                let hit = name.strip_suffix('+').map_or(name == out, |p| out.starts_with(p));
+                if !hit {
+                    return false;
+                }
+            }
+            Match::Destination { cidr, negated: false } => {
+                if !super::net::cidr_contains(cidr, &to.to_string()) {
+                    return false;
+                }
+            }
+            Match::Source { .. } | Match::InIface { .. } | Match::Protocol { .. } => {}
+            _ => return false,
+        }
+    }
+    established
+}
+
+/// Whose rule it is, from its table and chain names; in a chain of no engine's (Docker before 28
+/// put its accept straight into FORWARD), the engine whose bridge the reply goes out of.
+fn rule_owner(t: &Topology, table: &str, chain: &str, out: &str) -> String {
+    let upper = chain.to_ascii_uppercase();
+    if table.eq_ignore_ascii_case("netavark") || upper.starts_with("NETAVARK") {
+        "netavark".into()
+    } else if upper.starts_with("DOCKER") || table.eq_ignore_ascii_case("docker-bridges") {
+        "Docker".into()
+    } else if t.docker.networks.iter().any(|n| n.bridge.as_deref() == Some(out)) {
+        match super::podman::bridge_engine(t, out) {
+            super::topology::Engine::Podman => "netavark".into(),
+            super::topology::Engine::Docker => "Docker".into(),
+        }
+    } else {
+        format!("chain {chain}")
     }
 }

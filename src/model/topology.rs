@@ -142,6 +142,13 @@ pub struct Interface {
     pub vxlan: Option<Vxlan>,
     pub addresses: Vec<String>,
     pub stats: Stats,
+    /// `net.ipv4.conf.<it>.forwarding`: whether IPv4 packets arriving on it may be routed onwards
+    /// (netavark turns it off on an --internal network's bridge). None: not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_forwarding: Option<bool>,
+    /// `net.ipv6.conf.<it>.forwarding` (IPv6 forwarding itself follows `all` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_forwarding: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +232,10 @@ pub struct EngineView {
     pub error: Option<String>,
     pub engine_version: Option<String>,
     pub api_version: Option<String>,
+    /// Docker's socket (DOCKER_HOST), when this engine answers there: it was read once, as this
+    /// engine, and Docker is not shown as missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_docker: Option<String>,
 }
 
 /// A Podman pod: containers sharing the infra container's network namespace.

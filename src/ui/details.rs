@@ -212,6 +212,13 @@ fn interface(t: &Topology, ns: &Namespace, i: &Interface, o: &mut Out) {
     o.kv("mac", or_dash(i.mac.as_deref()));
     o.kv("mtu", i.mtu.map_or("-".into(), |m| m.to_string()));
     o.kv("addresses", if i.addresses.is_empty() { "-".into() } else { i.addresses.join(" ") });
+    if i.ipv4_forwarding == Some(false) && ns.interfaces.iter().any(|x| x.ipv4_forwarding == Some(true)) {
+        // Only worth a line where the namespace forwards on its other interfaces.
+        o.kv(
+            "forwarding",
+            format!("IPv4 off (net.ipv4.conf.{}.forwarding = 0): what arrives here is not routed on", i.name),
+        );
+    }
     if let Some(m) = &i.master {
         o.kv("bridge", m.clone());
     }

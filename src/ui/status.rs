@@ -1,4 +1,4 @@
-//! The status line: Docker, privileges, refresh, last update, key hints. When space is short,
+//! The status line: Docker (and Podman beside it), privileges, refresh, last update, key hints. When space is short,
 //! the Docker reason is shortened first (the whole reason is in the host's details).
 
 use super::theme::Theme;
@@ -59,23 +59,43 @@ pub fn render(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
         rest.push(sep());
         rest.push(Span::styled(format!("gone: {}", removed.into_iter().collect::<Vec<_>>().join(", ")), t.removed));
     }
+    // Podman beside Docker: its state after Docker's; alone when Docker's socket is Podman's.
+    let podman = app.topology.docker.podman.as_ref().filter(|_| app.loaded);
+    let podman_span = podman.map(|p| {
+        if p.available {
+            Span::styled("podman ✓", t.ok)
+        } else {
+            Span::styled(format!("podman ✗ {}", shorten(p.error.as_deref().unwrap_or("unavailable"), 24)), t.warn)
+        }
+    });
+    let docker_is_podman = podman.is_some_and(|p| p.as_docker.is_some());
     let (docker_up, docker_err) = app.docker();
     let first = if !app.loaded {
-        Span::styled("reading…", t.dim)
+        Some(Span::styled("reading…", t.dim))
+    } else if docker_is_podman {
+        None
     } else if docker_up {
-        Span::styled("docker ✓", t.ok)
+        Some(Span::styled("docker ✓", t.ok))
     } else {
         // Before "gone:" (last) everything else keeps its place; the reason takes what is left.
         let fixed: usize = rest.iter().take_while(|s| !s.content.starts_with("gone:")).map(|s| s.content.width()).sum();
-        let room = usize::from(area.width).saturating_sub(fixed + "docker ✗ ".width()).max(8);
-        Span::styled(format!("docker ✗ {}", shorten(docker_err.unwrap_or("unavailable"), room)), t.warn)
+        let podman_width = podman_span.as_ref().map_or(0, |s| s.content.width() + " │ ".width());
+        let room = usize::from(area.width).saturating_sub(fixed + podman_width + "docker ✗ ".width()).max(8);
+        Some(Span::styled(format!("docker ✗ {}", shorten(docker_err.unwrap_or("unavailable"), room)), t.warn))
     };
+    let mut engines: Vec<Span> = first.into_iter().collect();
+    if let Some(p) = podman_span {
+        if !engines.is_empty() {
+            engines.push(sep());
+        }
+        engines.push(p);
+    }
     // A saved snapshot says so first: nothing here is this host, now.
-    let first = match &app.replay {
-        Some(what) => Span::styled(what.clone(), t.warn),
-        None => first,
+    let spans_first = match &app.replay {
+        Some(what) => vec![Span::styled(what.clone(), t.warn)],
+        None => engines,
     };
-    let mut spans = vec![first];
+    let mut spans = spans_first;
     spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -164,6 +164,8 @@ fn link(ns: u64, ifindex: u32, name: &str, kind: Option<&str>, mac: Option<&str>
         vxlan: None,
         stats: Some(stats_at(ns, ifindex, 0)),
         addresses: addrs.iter().map(|a| a.to_string()).collect(),
+        ipv4_forwarding: None,
+        ipv6_forwarding: None,
     }
 }
 

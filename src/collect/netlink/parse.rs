@@ -2,7 +2,9 @@
 
 use crate::model::{LinkObs, RouteObs, Stats, Vxlan, VxlanFdb};
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
-use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage, Stats64};
+use rtnetlink::packet_route::link::{
+    AfSpecInet, AfSpecInet6, AfSpecUnspec, InfoData, InfoKind, InfoVxlan, LinkAttribute, LinkInfo, LinkMessage, Stats64,
+};
 use rtnetlink::packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteType};
 use std::net::IpAddr;
@@ -52,6 +54,7 @@ pub fn link_from_msg(msg: &LinkMessage) -> LinkObs {
             LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
             LinkAttribute::OperState(s) => link.state = s.to_string(),
             LinkAttribute::Stats64(s) => link.stats = Some(stats_from(s)),
+            LinkAttribute::AfSpecUnspec(families) => forwarding(families, &mut link),
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     match info {
@@ -65,6 +68,31 @@ pub fn link_from_msg(msg: &LinkMessage) -> LinkObs {
         }
     }
     link
+}
+
+/// The per-interface `forwarding` sysctls of IPv4 and IPv6, which the kernel puts in every link
+/// message (IFLA_AF_SPEC → AF_INET/IFLA_INET_CONF, AF_INET6/IFLA_INET6_CONF): no /proc read, and
+/// they are the link's own namespace's values.
+fn forwarding(families: &[AfSpecUnspec], link: &mut LinkObs) {
+    for family in families {
+        match family {
+            AfSpecUnspec::Inet(confs) => {
+                for c in confs {
+                    if let AfSpecInet::DevConf(c) = c {
+                        link.ipv4_forwarding = Some(c.forwarding != 0);
+                    }
+                }
+            }
+            AfSpecUnspec::Inet6(confs) => {
+                for c in confs {
+                    if let AfSpecInet6::DevConf(c) = c {
+                        link.ipv6_forwarding = Some(c.forwarding != 0);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn vxlan(attrs: &[InfoVxlan]) -> Vxlan {
@@ -203,6 +231,23 @@ mod tests {
         assert_eq!(l.state, "UP");
         let s = l.stats.expect("stats");
         assert_eq!((s.rx_bytes, s.tx_packets, s.rx_dropped), (1000, 7, 2));
+    }
+
+    #[test]
+    fn forwarding_of_each_family_from_af_spec() {
+        use rtnetlink::packet_route::link::{Inet6DevConf, InetDevConf};
+        let mut v4 = InetDevConf::default();
+        v4.forwarding = 0;
+        let mut v6 = Inet6DevConf::default();
+        v6.forwarding = 1;
+        let mut msg = LinkMessage::default();
+        msg.attributes = vec![LinkAttribute::AfSpecUnspec(vec![
+            AfSpecUnspec::Inet(vec![AfSpecInet::DevConf(v4)]),
+            AfSpecUnspec::Inet6(vec![AfSpecInet6::DevConf(v6)]),
+        ])];
+        let l = link_from_msg(&msg);
+        assert_eq!((l.ipv4_forwarding, l.ipv6_forwarding), (Some(false), Some(true)));
+        assert_eq!(link_from_msg(&LinkMessage::default()).ipv4_forwarding, None);
     }
 
     #[test]
