@@ -23,6 +23,8 @@ struct Harness;
 
 impl Harness {
     fn up() -> Harness {
+        // A Podman left by a run that crashed holds only the suite's objects: start afresh.
+        let _ = exec(Command::new("bash").args([SCRIPT, "down"]), Duration::from_secs(120));
         let out = exec(Command::new("bash").args([SCRIPT, "up"]), Duration::from_secs(120)).expect("test-podman.sh up");
         assert!(out.status.success(), "test-podman.sh up failed:\n{}\n{}", out.stdout, out.stderr);
         Harness
