@@ -8,12 +8,11 @@
 #   test-engine.sh down ENGINE|all    remove everything it made: containers, daemon, namespaces, files
 #   test-engine.sh exec ENGINE CMD..  run CMD where the engine runs (its netns and mount ns), with
 #                                     NETVIEW_TEST_ENGINE=ENGINE
-#   test-engine.sh daemon ENGINE      (inside `exec` only) start the engine's dockerd again in the
-#                                     current namespaces: the restart test's way back
 #   test-engine.sh status ENGINE
 #   test-engine.sh list               the engines this script knows
 #
-# ENGINE is one of:
+# ENGINE is one of the versions below, optionally with a tag (28-b) so that two suites can run
+# side by side, each with engines of its own:
 #   20  this system's own dockerd binary (Debian 12: Docker 20.10), run a second time
 #   28  Debian sid's docker.io (28.x): downloaded once with apt from the Debian mirror this machine
 #       already uses (sid added in a private apt configuration under $CACHE), unpacked with
@@ -41,10 +40,12 @@ die() { echo "test-engine: $*" >&2; exit 1; }
 # Per-engine names. Everything is named nvt-eng<N> so the suite's own leftovers are recognisable.
 setup_names() {
   ENG=$1
-  case "$ENG" in
+  VER=${ENG%%-*}
+  case "$VER" in
     20|28) ;;
-    *) die "unknown engine '$ENG' (known: 20, 28)" ;;
+    *) die "unknown engine '$ENG' (known: 20, 28; a tag may follow, as in 28-b)" ;;
   esac
+  [[ "$ENG" =~ ^[0-9]+(-[a-z0-9]{1,4})?$ ]] || die "an engine is 20 or 28 with an optional tag of 1-4 letters or digits: '$ENG'"
   NS=nvt-eng$ENG
   WAN=nvt-eng$ENG-wan
   STATE=/var/lib/nvt-eng$ENG
@@ -54,7 +55,7 @@ setup_names() {
   CFG=$STATE/daemon.json
   MNTNS=$STATE/mntns
   LOG=$STATE/dockerd.log
-  ROOT=/opt/nvt-eng$ENG
+  ROOT=/opt/nvt-eng$VER
 }
 
 pid() { [ -f "$PIDF" ] && p=$(cat "$PIDF") && [ -d "/proc/$p" ] && echo "$p"; }
@@ -94,7 +95,7 @@ fetch28() {
 binaries() {
   DAEMON_PATH=/usr/sbin:/usr/bin:/sbin:/bin
   DAEMON_ARGS=()
-  case "$ENG" in
+  case "$VER" in
     20)
       command -v dockerd >/dev/null || die "no dockerd on this system (apt-get install docker.io)"
       DOCKERD=$(command -v dockerd)
@@ -121,13 +122,6 @@ storage() {
   local d
   d=$(sed -n 's/.*"storage-driver"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' /etc/docker/daemon.json 2>/dev/null)
   echo "${d:-overlay2}"
-}
-
-# Start dockerd in the current namespaces (inside the engine's), detached: it must outlive its caller.
-start_daemon() {
-  binaries
-  echo "== $(date -Is) dockerd $DOCKERD ${DAEMON_ARGS[*]}" >>"$LOG"
-  setsid env PATH="$DAEMON_PATH" "$DOCKERD" "${DAEMON_ARGS[@]}" </dev/null >>"$LOG" 2>&1 &
 }
 
 wait_up() {
@@ -217,19 +211,16 @@ case "$cmd" in
   list) echo "20 28" ;;
   up) setup_names "${1:-}"; up ;;
   down)
-    if [ "${1:-}" = all ]; then for e in 20 28; do setup_names $e; down; done
+    if [ "${1:-}" = all ]; then
+      for e in $( (echo 20; echo 28; ls -d /var/lib/nvt-eng* 2>/dev/null | sed 's|.*/nvt-eng||') | sort -u); do
+        setup_names "$e"; down
+      done
     else setup_names "${1:-}"; down; fi ;;
   status) setup_names "${1:-}"; status ;;
-  daemon)
-    setup_names "${1:-}"
-    [ "$(readlink /proc/self/ns/mnt)" = "$(cat "$MNTNS" 2>/dev/null)" ] ||
-      die "'daemon' starts the engine inside its own namespaces: run it through 'exec $ENG'"
-    pid >/dev/null && die "engine $ENG is running (pid $(pid))"
-    start_daemon ;;
   exec)
     setup_names "${1:-}"; shift
     p=$(pid) || die "engine $ENG is not running (test-engine.sh up $ENG)"
     # DOCKER_HOST is dropped: inside, the default socket is this engine's.
     exec nsenter -t "$p" -m -n --wd="$PWD" -- env -u DOCKER_HOST NETVIEW_TEST_ENGINE="$ENG" "$@" ;;
-  *) echo "usage: test-engine.sh up|down|status|exec|daemon ENGINE [CMD...] | list" >&2; exit 2 ;;
+  *) echo "usage: test-engine.sh up|down|status|exec ENGINE [CMD...] | list" >&2; exit 2 ;;
 esac

@@ -5,7 +5,8 @@
 #
 # The live tests never run against the host's Docker engine. For each engine in $NETVIEW_ENGINES
 # (default "20 28": this system's Docker 20.10, and Debian sid's docker.io 28.x, downloaded once
-# into /var/cache/netview-engines and unpacked under /opt/nvt-eng28), scripts/test-engine.sh
+# into /var/cache/netview-engines and unpacked under /opt/nvt-eng28; tagged, as in "20-b 28-b",
+# to run beside another suite, each with engines of its own), scripts/test-engine.sh
 # starts an engine of the suite's own in its own network and mount namespaces, the tests run
 # inside those namespaces (so the bridges, iptables chains and containers they see and make are
 # that engine's), and the engine is removed afterwards, also when a test fails. The first engine
@@ -27,7 +28,8 @@ docker_tests="--test live_model --test live_firewall --test live_kinds --test li
 # Build once here, where crates.io is reachable; inside the engines' namespaces there is no network.
 cargo test --no-run
 
-trap 'scripts/test-engine.sh down all >/dev/null 2>&1 || true' EXIT
+# Only this run's engines: another suite may be running beside it with tagged ones (28-b).
+trap 'for e in $engines; do scripts/test-engine.sh down "$e" >/dev/null 2>&1 || true; done' EXIT
 rc=0
 first=1
 for engine in $engines; do
