@@ -144,9 +144,9 @@ uplink() {
   if ! ip -n "$NS" link show eth0 >/dev/null 2>&1; then
     ip -n "$WAN" link add "e$ENG" type veth peer name eth0 netns "$NS" || return 1
   fi
-  ip -n "$WAN" addr replace "10.98.$ENG.1/24" dev "e$ENG" && ip -n "$WAN" link set "e$ENG" up &&
-  ip -n "$NS" addr replace "10.98.$ENG.2/24" dev eth0 && ip -n "$NS" link set eth0 up &&
-  ip -n "$NS" route replace default via "10.98.$ENG.1"
+  ip -n "$WAN" addr replace "10.98.$VER.1/24" dev "e$ENG" && ip -n "$WAN" link set "e$ENG" up &&
+  ip -n "$NS" addr replace "10.98.$VER.2/24" dev eth0 && ip -n "$NS" link set eth0 up &&
+  ip -n "$NS" route replace default via "10.98.$VER.1"
 }
 
 up() {
