@@ -243,6 +243,7 @@ fn endpoint(
         gateway: gateway.map(Into::into),
         ipv6_gateway: None,
         aliases: vec![],
+        dns_names: vec![],
     }
 }
 
@@ -271,6 +272,7 @@ fn container(
         endpoints,
         ports: vec![],
         labels: BTreeMap::new(),
+        port_bindings: None,
     }
 }
 
