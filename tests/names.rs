@@ -228,3 +228,48 @@ fn path_from_another_host_to_a_port_never_published_is_blocked_with_why() {
     assert_eq!(r.verdict, Reach::Unknown, "{r:?}");
     assert!(r.reason.unwrap().contains("uses the host's own port 80"));
 }
+
+fn details(t: &Topology, id: &netview::app::NodeId) -> String {
+    let theme = netview::ui::theme::theme(netview::app::ThemeName::Default);
+    netview::ui::details::lines(t, id, &theme)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn details_and_explanations_name_them_in_both_languages() {
+    use netview::app::NodeId;
+    use netview::explain::{Lang, bind::live_sentence};
+    let t = topology(28);
+    let net = |name: &str| NodeId::Network(t.network(name).unwrap().id.clone());
+    let live = |id: &NodeId, lang| live_sentence(&t, id, lang).and_then(|(_, l)| l).unwrap();
+    let user = net("nvt-nmf-user");
+    let d = details(&t, &user);
+    assert!(d.contains("names its embedded DNS (127.0.0.11) answers (7)"), "{d}");
+    assert!(d.contains("  database → 10.97.28.2  (nvt-nmf-db)"), "{d}");
+    assert!(
+        live(&user, Lang::En).contains("Its embedded DNS (127.0.0.11) answers 7 names: "),
+        "{}",
+        live(&user, Lang::En)
+    );
+    assert!(
+        live(&user, Lang::Ko).contains("내장 DNS(127.0.0.11)가 이름 7개에 응답합니다"),
+        "{}",
+        live(&user, Lang::Ko)
+    );
+    let bridge = net("bridge");
+    assert!(details(&t, &bridge).contains("none: the default bridge has no embedded DNS at 127.0.0.11"));
+    assert!(details(&t, &bridge).contains("--link"));
+    assert!(live(&bridge, Lang::En).contains("The default bridge has no embedded DNS"));
+    assert!(live(&bridge, Lang::Ko).contains("기본 브리지에는 내장 DNS가 없어"));
+    assert!(!live(&net("host"), Lang::En).contains("DNS"));
+    let c = |name: &str| NodeId::Container(t.container(name).unwrap().id.clone());
+    let db = details(&t, &c("nvt-nmf-db"));
+    assert!(db.contains("aliases    database, pg") && db.contains("dns names  nvt-nmf-db, database, pg, "), "{db}");
+    let int = details(&t, &c("nvt-nmf-int"));
+    assert!(int.contains("asked to publish, not published"), "{int}");
+    assert!(int.contains("  -p 18080:80/tcp: internal network only"), "{int}");
+    assert!(details(&t, &c("nvt-nmf-host")).contains("  -p 18081:80/tcp: host network mode: -p is ignored"));
+}
