@@ -152,6 +152,7 @@ fn ep(network: &str, ipv4: Option<&str>, mac: Option<&str>) -> EndpointObs {
         gateway: None,
         ipv6_gateway: None,
         aliases: vec![],
+        dns_names: vec![],
     }
 }
 

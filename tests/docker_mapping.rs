@@ -255,6 +255,7 @@ fn container_on_the_default_bridge_with_ports() {
             gateway: Some("172.17.0.1".into()),
             ipv6_gateway: None,
             aliases: vec![],
+            dns_names: vec![],
         }]
     );
     // Sorted by container port; the exposed-only port has neither host address nor host port.
@@ -380,6 +381,7 @@ fn stopped_container() {
             gateway: None,
             ipv6_gateway: None,
             aliases: vec![],
+            dns_names: vec![],
         }]
     );
     let i = inspect("nvfix-stopped");

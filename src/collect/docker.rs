@@ -2,6 +2,8 @@
 //!
 //! One container list carries names, states, network modes, endpoints and ports. What it lacks, the
 //! namespace, comes from the container's processes (found by cgroup); inspect is the fallback.
+//! Inspect also gives what the list leaves empty: endpoints' aliases and DNS names, and the ports
+//! a container asked to publish (`wants_names` says which containers need it).
 
 use crate::collect::cgroup;
 use crate::collect::discovery::namespace_identity;
@@ -74,6 +76,7 @@ pub fn endpoint_obs(network: &str, e: &EndpointSettings) -> EndpointObs {
         gateway: non_empty(e.gateway.as_ref()),
         ipv6_gateway: non_empty(e.ipv6_gateway.as_ref()),
         aliases: e.aliases.clone().unwrap_or_default(),
+        dns_names: e.dns_names.clone().unwrap_or_default(),
     }
 }
 
@@ -118,7 +121,64 @@ pub fn container_obs(c: &ContainerSummary) -> ContainerObs {
         endpoints,
         ports,
         labels: sorted_map(c.labels.as_ref()),
+        port_bindings: None,
     }
+}
+
+/// Whether a container needs an inspect for what the list leaves out: its endpoints' aliases and
+/// DNS names, and the ports it asked for (to tell which Docker never published). Running
+/// containers only, and only where those can matter: on a network other than the default bridge
+/// (where Docker's DNS answers and an `--internal` network swallows `-p`), or in `host` or
+/// `none` mode (where `-p` is ignored). `container:` mode cannot publish at all.
+pub fn wants_names(c: &ContainerObs) -> bool {
+    c.is_running()
+        && match c.network_mode.as_str() {
+            "host" | "none" => true,
+            m if m.starts_with("container:") => false,
+            _ => c.endpoints.iter().any(|e| e.network != "bridge"),
+        }
+}
+
+/// Take from an inspect the names the list leaves empty (aliases, DNS names; per endpoint, by
+/// network name) and the ports the container asked to publish (HostConfig.PortBindings).
+pub fn apply_names(c: &mut ContainerObs, i: &ContainerInspectResponse) {
+    let nets = i.network_settings.as_ref().and_then(|s| s.networks.as_ref());
+    for e in &mut c.endpoints {
+        let Some(ins) = nets.and_then(|n| n.get(&e.network)) else { continue };
+        if e.aliases.is_empty() {
+            e.aliases = ins.aliases.clone().unwrap_or_default();
+        }
+        if e.dns_names.is_empty() {
+            e.dns_names = ins.dns_names.clone().unwrap_or_default();
+        }
+    }
+    let mut wanted: Vec<PortObs> = i
+        .host_config
+        .as_ref()
+        .and_then(|h| h.port_bindings.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, bindings)| {
+            let (port, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
+            let port: u16 = port.parse().ok()?;
+            let one = |ip: Option<&String>, hp: Option<&String>| PortObs {
+                container_port: port,
+                protocol: proto.to_string(),
+                host_ip: non_empty(ip),
+                host_port: hp.and_then(|h| h.parse().ok()),
+            };
+            Some(match bindings.as_deref() {
+                Some(list) if !list.is_empty() => {
+                    list.iter().map(|b| one(b.host_ip.as_ref(), b.host_port.as_ref())).collect::<Vec<_>>()
+                }
+                _ => vec![one(None, None)],
+            })
+        })
+        .flatten()
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    c.port_bindings = Some(wanted);
 }
 
 /// Take from an inspect what the list lacks: the namespace file and the pid.
@@ -179,18 +239,34 @@ async fn collect_inner(budget: Duration) -> Result<DockerObs, String> {
         c.pid = pids.get(&c.id).copied();
         c.namespace = c.pid.and_then(|p| namespace_identity(Path::new(&format!("/proc/{p}/ns/net"))));
     }
-    let inspected: Vec<(usize, Option<ContainerInspectResponse>)> =
-        futures_util::stream::iter(all.iter().enumerate().filter(|(_, c)| c.is_running() && c.namespace.is_none()))
-            .map(|(i, c)| {
-                let docker = docker.clone();
-                let id = c.id.clone();
-                async move { (i, docker.inspect_container(&id, None::<InspectContainerOptions>).await.ok()) }
-            })
-            .buffer_unordered(INSPECT_CONCURRENCY)
-            .collect()
-            .await;
-    for (i, ins) in inspected {
+    // One inspect per container that needs one: for its namespace (not found through cgroups),
+    // for its names and requested ports (`wants_names`), or both; at most INSPECT_CONCURRENCY
+    // at once.
+    let todo: Vec<(usize, bool)> = all
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let for_ns = c.is_running() && c.namespace.is_none();
+            (for_ns || wants_names(c)).then_some((i, for_ns))
+        })
+        .collect();
+    let inspected: Vec<(usize, bool, Option<ContainerInspectResponse>)> = futures_util::stream::iter(todo)
+        .map(|(i, for_ns)| {
+            let docker = docker.clone();
+            let id = all[i].id.clone();
+            async move { (i, for_ns, docker.inspect_container(&id, None::<InspectContainerOptions>).await.ok()) }
+        })
+        .buffer_unordered(INSPECT_CONCURRENCY)
+        .collect()
+        .await;
+    for (i, for_ns, ins) in inspected {
         let c = &mut all[i];
+        if let Some(ins) = &ins {
+            apply_names(c, ins);
+        }
+        if !for_ns {
+            continue;
+        }
         match ins {
             Some(ins) => apply_inspect(c, &ins),
             None => c.state = "removed".into(), // gone between the list and the inspect

@@ -357,6 +357,7 @@ pub fn from_api(
             endpoints,
             ports,
             labels: c.labels.clone().unwrap_or_default(),
+            port_bindings: None,
         });
     }
     obs.containers.sort_by(|a, b| a.name.cmp(&b.name));
@@ -400,6 +401,7 @@ fn endpoint(network: &str, network_id: Option<String>, e: &Value) -> EndpointObs
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
             .unwrap_or_default(),
+        dns_names: Vec::new(),
     }
 }
 

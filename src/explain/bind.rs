@@ -260,6 +260,7 @@ pub fn binding(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static str, B
                 }
             };
             v.insert("driver_note", driver_note);
+            v.insert("dns_note", dns_note(t, n, lang));
             v.insert("members", count(lang, n.containers.len(), "container", "컨테이너"));
             Some(("docker-network", v))
         }
@@ -350,4 +351,36 @@ pub fn live_sentence(t: &Topology, id: &NodeId, lang: Lang) -> Option<(&'static 
 /// The first object of the host that a concept explains (for `netview explain <id>`).
 pub fn first_object(t: &Topology, concept_id: &str) -> Option<NodeId> {
     all_rows(t).into_iter().map(|r| r.id).find(|id| binding(t, id, Lang::En).is_some_and(|(c, _)| c == concept_id))
+}
+
+/// What the network's embedded DNS answers (user-defined networks), or that the default bridge
+/// has none; empty where the question does not arise.
+fn dns_note(t: &Topology, n: &crate::model::Network, lang: Lang) -> String {
+    use crate::model::names::{NetworkDns, network_dns};
+    const SHOWN: usize = 6;
+    match (network_dns(t, n), lang) {
+        (None, _) => String::new(),
+        (Some(NetworkDns::DefaultBridge), Lang::En) => " The default bridge has no embedded DNS: names do not resolve on it, containers reach each other by address (--link once wrote names into /etc/hosts for that).".into(),
+        (Some(NetworkDns::DefaultBridge), Lang::Ko) => " 기본 브리지에는 내장 DNS가 없어 이름이 풀리지 않고, 컨테이너끼리는 주소로만 닿습니다(그래서 예전에는 --link가 /etc/hosts에 이름을 적어 주었습니다).".into(),
+        (Some(NetworkDns::Names(names)), lang) => {
+            let mut list: Vec<&str> = names.iter().map(|d| d.name.as_str()).collect();
+            list.dedup();
+            let more = list.len().saturating_sub(SHOWN);
+            let shown = list.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+            match lang {
+                Lang::En if list.is_empty() => " Its embedded DNS (127.0.0.11) has no member's name to answer yet.".into(),
+                Lang::Ko if list.is_empty() => " 내장 DNS(127.0.0.11)가 응답할 구성원 이름이 아직 없습니다.".into(),
+                Lang::En => format!(
+                    " Its embedded DNS (127.0.0.11) answers {}: {shown}{}.",
+                    count(lang, list.len(), "name", "이름"),
+                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                ),
+                Lang::Ko => format!(
+                    " 내장 DNS(127.0.0.11)가 이름 {}개에 응답합니다: {shown}{}.",
+                    list.len(),
+                    if more > 0 { format!(" 외 {more}개") } else { String::new() }
+                ),
+            }
+        }
+    }
 }

@@ -124,6 +124,7 @@ pub fn firewall_view(t: &Topology, fw: &FirewallObs) -> FirewallView {
         kube_services: super::kube::services(rules),
         conntrack_error: fw.conntrack.error.clone(),
         docker_raw,
+        unpublished: t.docker.containers.iter().flat_map(|c| c.unpublished.iter().cloned()).collect(),
     }
 }
 
@@ -298,6 +299,7 @@ fn join_containers(
                 compose_project: c.labels.get("com.docker.compose.project").cloned(),
                 engine,
                 pod: None,
+                unpublished: super::names::unpublished(c, &docker.networks),
             };
             (container, ns_id)
         })
@@ -317,6 +319,7 @@ fn endpoint(e: &EndpointObs, ns: Option<&NamespaceObs>, index: &BTreeMap<NsIdent
         gateway: e.gateway.clone(),
         ipv6_gateway: e.ipv6_gateway.clone(),
         aliases: e.aliases.clone(),
+        dns_names: e.dns_names.clone(),
         interface: None,
         interface_ifindex: None,
         host_interface: None,

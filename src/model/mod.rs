@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod firewall;
 pub mod kinds;
 pub mod kube;
+pub mod names;
 pub mod net;
 pub mod netavark;
 pub mod observation;

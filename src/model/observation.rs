@@ -189,7 +189,15 @@ pub struct EndpointObs {
     /// The IPv6 gateway (Docker's `IPv6Gateway`).
     #[serde(default)]
     pub ipv6_gateway: Option<String>,
+    /// The network aliases given with `--network-alias` (Compose adds the service name). The
+    /// container list leaves them empty; they come from `docker inspect`. Before API 1.45 Docker
+    /// also lists the short container id here.
     pub aliases: Vec<String>,
+    /// Every name the network's embedded DNS (127.0.0.11) answers for this endpoint: container
+    /// name, aliases, short id, hostname (Docker's `DNSNames`, API 1.45+; empty on older engines
+    /// and where no inspect was made).
+    #[serde(default)]
+    pub dns_names: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -217,6 +225,11 @@ pub struct ContainerObs {
     pub endpoints: Vec<EndpointObs>,
     pub ports: Vec<PortObs>,
     pub labels: BTreeMap<String, String>,
+    /// The ports it asked to publish (HostConfig.PortBindings, from `docker inspect`), whether
+    /// Docker published them or not; None where it was not inspected. A host port of None asks
+    /// for any free port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_bindings: Option<Vec<PortObs>>,
 }
 
 impl ContainerObs {

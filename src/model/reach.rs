@@ -514,6 +514,11 @@ impl Walker<'_> {
             {
                 return;
             }
+            // A port a container asked for (-p) that Docker never published: nothing takes it.
+            if let Some((blocked, why)) = super::names::unpublished_at(self.t, dst, self.port, &self.report.protocol) {
+                self.hop(Some(ns.inode), Some(iface), why.clone());
+                return self.finish(if blocked { Reach::Blocked } else { Reach::Unknown }, Some(why));
+            }
             self.hop(Some(ns.inode), Some(iface), format!("delivered to {dst}, the host itself"));
             self.delivered = Some(ns.inode);
             return self.finish(Reach::Reachable, None);

@@ -48,6 +48,9 @@ pub struct FirewallView {
     /// loopback-bound ports, with whom each guards.
     #[serde(default)]
     pub docker_raw: Vec<super::ports::RawGuard>,
+    /// Ports containers asked to publish (`-p`) that Docker never published, with why.
+    #[serde(default)]
+    pub unpublished: Vec<super::names::Unpublished>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,7 +303,12 @@ pub struct Endpoint {
     /// The IPv6 gateway (Docker's `IPv6Gateway`).
     #[serde(default)]
     pub ipv6_gateway: Option<String>,
+    /// `--network-alias` names (and Compose's service name; the short id too before API 1.45).
     pub aliases: Vec<String>,
+    /// Every name the network's embedded DNS answers for this endpoint (Docker's `DNSNames`, API
+    /// 1.45+; empty on older engines).
+    #[serde(default)]
+    pub dns_names: Vec<String>,
     /// The interface inside the container (eth0, eth1...).
     pub interface: Option<String>,
     pub interface_ifindex: Option<u32>,
@@ -331,6 +339,10 @@ pub struct Container {
     /// The Podman pod it belongs to, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
+    /// Ports it asked to publish that Docker never published (an `--internal` network, host
+    /// mode), with why.
+    #[serde(default)]
+    pub unpublished: Vec<super::names::Unpublished>,
 }
 
 impl Topology {

@@ -13,6 +13,11 @@ pub fn sections(t: &Topology, style: Style, lines: &mut Vec<String>) {
     lines.push(style.heading("FIREWALL"));
     if fw.ruleset.sources.is_empty() {
         lines.push("  not read (--no-firewall)".into());
+        if !fw.unpublished.is_empty() {
+            lines.push(String::new());
+            lines.push(style.heading("PUBLISHED PORTS"));
+            unpublished(fw, style, lines);
+        }
         return;
     }
     for s in &fw.ruleset.sources {
@@ -98,7 +103,7 @@ fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
     lines.push(style.heading("PUBLISHED PORTS"));
     if fw.ports.is_empty() {
         lines.push("  none (no running container publishes a port)".into());
-        return;
+        return unpublished(fw, style, lines);
     }
     if let Some(e) = &fw.conntrack_error {
         lines.push(format!("  (tracked connections not read: {})", safe(e)));
@@ -138,6 +143,20 @@ fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
         for w in &m.walks {
             lines.push(format!("    {}", walk_line(w)));
         }
+    }
+    unpublished(fw, style, lines);
+}
+
+/// Ports a container asked for (`-p`) that Docker never published, with why.
+fn unpublished(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
+    for u in &fw.unpublished {
+        lines.push(format!(
+            "  {} → {}: {} ({})",
+            u.flag(),
+            safe(&u.container),
+            style.warn("NOT PUBLISHED"),
+            safe(&u.reason)
+        ));
     }
 }
 

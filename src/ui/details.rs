@@ -367,6 +367,7 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
                 or_dash(e.bridge.as_deref())
             ),
         );
+        super::details_names::endpoint(e, o);
     }
     if !c.ports.is_empty() {
         o.blank();
@@ -405,6 +406,7 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
             }
         }
     }
+    super::details_names::unpublished(c, o);
     o.blank();
     o.cmd(format!("{} inspect {}", c.engine.cli(), c.name));
     if let Some(n) = ns {
@@ -530,6 +532,7 @@ fn network(t: &Topology, n: &Network, o: &mut Out) {
             ep.and_then(|e| e.mac.clone()).unwrap_or_default()
         ));
     }
+    super::details_names::network(t, n, o);
     o.blank();
     o.cmd(format!("{} network inspect {}", n.engine.cli(), n.name));
     if let Some(b) = &n.bridge {

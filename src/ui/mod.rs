@@ -2,6 +2,7 @@
 
 pub mod counters;
 pub mod details;
+mod details_names;
 mod details_ports;
 pub mod explain;
 pub mod help;

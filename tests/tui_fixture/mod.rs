@@ -245,6 +245,7 @@ fn endpoint(
         gateway: gateway.map(Into::into),
         ipv6_gateway: None,
         aliases: vec![],
+        dns_names: vec![],
     }
 }
 
@@ -273,6 +274,7 @@ fn container(
         endpoints,
         ports: vec![],
         labels: BTreeMap::new(),
+        port_bindings: None,
     }
 }
 
