@@ -469,3 +469,22 @@ fn a_bridge_that_does_not_forward_says_so_in_its_details() {
     assert!(text("podman2").contains("IPv4 off (net.ipv4.conf.podman2.forwarding = 0)"), "{}", text("podman2"));
     assert!(!text("podman0").contains("forwarding"), "{}", text("podman0"));
 }
+
+#[test]
+fn the_tree_says_which_engine_a_network_or_container_is() {
+    use netview::app::{Group, NodeId, tree::all_rows};
+    let t = topology(Ruleset::default());
+    let rows = all_rows(&t);
+    let group = rows.iter().find(|r| r.id == NodeId::Group(Group::Networks)).expect("a networks group without Docker");
+    assert_eq!(group.text, "Podman networks");
+    let net = rows.iter().find(|r| r.text == "podman").expect("the podman network row");
+    assert!(net.detail.ends_with("[podman]"), "{net:?}");
+    let web = rows.iter().find(|r| r.text == "nvt-web").expect("nvt-web's row");
+    assert!(web.detail.ends_with("[podman]"), "{web:?}");
+    // Beside Docker, the group names both engines and Docker's rows stay as they were.
+    let mut both = t.clone();
+    both.docker.available = true;
+    let rows = all_rows(&both);
+    let group = rows.iter().find(|r| r.id == NodeId::Group(Group::Networks)).unwrap();
+    assert_eq!(group.text, "Docker and Podman networks");
+}

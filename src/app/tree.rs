@@ -2,7 +2,7 @@
 //! explained groups. Pure: built from the topology, the expanded set and the filter.
 
 use crate::model::ports::PortMapping;
-use crate::model::{Bridge, Container, Interface, Namespace, NsKind, Topology};
+use crate::model::{Bridge, Container, Engine, Interface, Namespace, NsKind, Topology};
 use std::collections::HashSet;
 
 /// A stable identity for what a row shows, so the selection follows the object across refreshes.
@@ -123,10 +123,15 @@ fn container_node(c: &Container) -> Node {
         NodeId::Container(c.id.clone()),
         RowKind::Container,
         c.name.clone(),
-        ips.join(" "),
-        format!("{} {} {}", c.id, ips.join(" "), macs.join(" ")),
+        format!("{}{}", ips.join(" "), engine_tag(c.engine)).trim_start().to_string(),
+        format!("{} {} {}{}", c.id, ips.join(" "), macs.join(" "), engine_tag(c.engine)),
         vec![],
     )
+}
+
+/// Docker is the engine a row names by default; another engine's objects say whose they are.
+fn engine_tag(e: Engine) -> String {
+    if e == Engine::Docker { String::new() } else { format!("  [{}]", e.as_str()) }
 }
 
 /// A bridge with its ports, each port with what is behind it: the container, or the namespace
@@ -282,28 +287,35 @@ fn nodes(t: &Topology) -> Vec<Node> {
         let label = format!("host {}", t.host.hostname.as_deref().unwrap_or("")).trim_end().to_string();
         roots.push(node(NodeId::Host, RowKind::Host, label, String::new(), String::new(), children));
     }
-    if t.docker.available {
+    let podman = t.docker.networks.iter().any(|n| n.engine == Engine::Podman);
+    if t.docker.available || podman {
         let nets = t
             .docker
             .networks
             .iter()
             .map(|n| {
+                // Docker's and Podman's containers may share a name: members come from the network's own engine.
+                let mine = |c: &&Container| c.engine == n.engine && n.containers.contains(&c.name);
                 let members: Vec<Node> = overlay_device(t, n)
                     .into_iter()
-                    .chain(t.docker.containers.iter().filter(|c| n.containers.contains(&c.name)).map(container_node))
+                    .chain(t.docker.containers.iter().filter(mine).map(container_node))
                     .collect();
                 let subnets: Vec<String> = n.subnets.iter().filter_map(|s| s.subnet.clone()).collect();
                 node(
                     NodeId::Network(n.id.clone()),
                     RowKind::Network,
                     n.name.clone(),
-                    format!("{}  {}", n.driver, subnets.join(" ")).trim_end().to_string(),
-                    format!("{} {}", n.id, subnets.join(" ")),
+                    format!("{}  {}{}", n.driver, subnets.join(" "), engine_tag(n.engine)).trim_end().to_string(),
+                    format!("{} {}{}", n.id, subnets.join(" "), engine_tag(n.engine)),
                     members,
                 )
             })
             .collect();
-        roots.push(group(Group::Networks, nets));
+        let mut networks = group(Group::Networks, nets);
+        if podman {
+            networks.text = if t.docker.available { "Docker and Podman networks" } else { "Podman networks" }.into();
+        }
+        roots.push(networks);
     }
     if !t.firewall.ports.is_empty() {
         let ports = t.firewall.ports.iter().map(mapping_node).collect();
