@@ -314,3 +314,19 @@ fn engine_29_nftables_raw_prerouting_drops_are_docker_raw_guards_too() {
     // The filter chains' drops are not raw guards.
     assert!(t.firewall.docker_raw.iter().all(|g| g.rule.at.chain.starts_with("raw-")));
 }
+
+/// From the host to its own external address: nat OUTPUT's DNAT applies (Docker's OUTPUT jump
+/// leaves out only 127.0.0.0/8, which docker-proxy serves), so the packet goes to the container.
+#[test]
+fn the_host_reaching_its_own_address_meets_the_output_dnat() {
+    let t = topology();
+    let r = path(&t, "host", "10.99.0.2", 8080);
+    let out = text(&r);
+    assert_eq!(r.verdict, Reach::Reachable, "{out}");
+    assert!(out.contains("OUTPUT: DNAT 10.99.0.2:8080 → 172.17.0.2:80"), "{out}");
+    assert!(r.hops.iter().any(|h| h.text.contains("delivered to 172.17.0.2 in e28-web")), "{out}");
+    assert!(!out.contains("delivered over loopback"), "{out}");
+    // Loopback stays docker-proxy's: no DNAT in OUTPUT for 127.0.0.1.
+    let r = path(&t, "host", "127.0.0.1", 8080);
+    assert!(text(&r).contains("delivered over loopback"), "{}", text(&r));
+}

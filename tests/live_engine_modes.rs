@@ -49,12 +49,15 @@ enum From {
     /// The client namespace (`ip netns` name).
     Client(String),
     Container(String),
+    /// The engine's own namespace, where this test runs: "the host".
+    Host,
 }
 
 impl From {
     fn name(&self) -> &str {
         match self {
             From::Client(n) | From::Container(n) => n,
+            From::Host => "host",
         }
     }
 }
@@ -78,6 +81,7 @@ fn probe(from: &From, addr: &str, port: Option<u16>) -> bool {
             c.args(["exec", name]);
             c
         }
+        From::Host => Command::new("busybox"),
     };
     cmd.args(&tool);
     let Ok(out) = exec(&mut cmd, Duration::from_secs(10)) else { return false };
@@ -212,6 +216,9 @@ fn published_ports_and_gateway_modes_agree_with_real_traffic() {
         (inside("nat2"), natc.clone(), nat_ip.clone(), Some(80)),
         (inside("nat"), engine.clone(), engine.clone(), Some(nat_port)),
         (inside("nat"), engine.clone(), engine.clone(), Some(nat2_port)),
+        // The host to its own address: nat OUTPUT's DNAT, not loopback.
+        (From::Host, engine.clone(), engine.clone(), Some(nat_port)),
+        (From::Host, engine.clone(), engine.clone(), Some(nat2_port)),
     ];
     let mut extra = None;
     if modes {

@@ -208,6 +208,11 @@ impl Walker<'_> {
         };
         self.report.to.address = Some(dst);
         if route::is_local(src_ns, dst) {
+            // From the host to one of its own addresses (not loopback, which Docker's OUTPUT rule
+            // leaves to docker-proxy): nat OUTPUT may point the packet at a container.
+            if src_ns.host && !dst.is_loopback() && self.output_dnat(src_ns, dst) {
+                return;
+            }
             self.hop(
                 Some(src_ns.inode),
                 Some("lo"),
@@ -222,6 +227,36 @@ impl Walker<'_> {
             );
         }
         self.leave(src_ns, dst, 0);
+    }
+
+    /// A packet the host sends to its own address meets nat OUTPUT; a DNAT there sends it on
+    /// to the new destination (the route is looked up again), and the walk goes on from there.
+    /// True when the path was followed (or ended) here.
+    fn output_dnat(&mut self, ns: &Namespace, dst: IpAddr) -> bool {
+        let p = self.packet(ns, None, Some("lo"), dst);
+        let out = walk::walk(self.fw.rules, Hook::Output, &p, true);
+        let Some((ip, port)) = out.dnat.as_deref().and_then(walk::nat_target) else { return false };
+        let from = self.port.map_or(dst.to_string(), |p| super::net::host_port(Some(&dst.to_string()), p));
+        let port = port.or(self.port);
+        let to = port.map_or(ip.to_string(), |p| super::net::host_port(Some(&ip.to_string()), p));
+        for a in &out.assumed {
+            self.report.limits.push(format!("assumed not to match: {a}"));
+        }
+        let dropped = out.dropped_by.as_ref().map(|s| format!("{} {}: {}", s.at.table, s.at.chain, s.text));
+        self.report.walks.push(out);
+        self.hop(
+            Some(ns.inode),
+            Some("lo"),
+            format!("OUTPUT: DNAT {from} → {to} (the host's own address, not loopback)"),
+        );
+        if let Some(by) = dropped {
+            self.hop(None, None, format!("OUTPUT: dropped by {by}"));
+            self.finish(Reach::Blocked, Some(format!("dropped in OUTPUT by {by}")));
+            return true;
+        }
+        self.port = port;
+        self.leave(ns, ip, 1);
+        true
     }
 
     /// Which address of the target to aim at: one on a network shared with the source if any.
