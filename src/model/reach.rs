@@ -259,6 +259,90 @@ impl Walker<'_> {
         true
     }
 
+    /// Out of a macvlan or ipvlan child: a sibling on the same parent that holds `next_hop` takes
+    /// the frame (bridge mode, Docker's default; the kernel switches between siblings); the
+    /// parent's own addresses are out of reach; anything else leaves through the parent.
+    fn across_parent(
+        &mut self,
+        ns: &Namespace,
+        child: &super::topology::Interface,
+        kind: &str,
+        next_hop: IpAddr,
+        dst: IpAddr,
+        depth: usize,
+    ) {
+        let t = self.t;
+        let Some(parent) = child.parent.clone() else {
+            return self.finish(Reach::Unknown, Some(format!("{}'s parent device is not visible", child.name)));
+        };
+        let same_parent = |i: &super::topology::Interface, n: &Namespace| {
+            i.kind.as_deref() == Some(kind)
+                && i.parent.as_ref().is_some_and(|p| {
+                    p.ifindex == parent.ifindex && p.namespace.or(Some(n.inode)) == parent.namespace.or(Some(ns.inode))
+                })
+        };
+        let sibling = t.namespaces.iter().find_map(|n| {
+            let i = n.interfaces.iter().find(|i| {
+                same_parent(i, n)
+                    && !(n.inode == ns.inode && i.ifindex == child.ifindex)
+                    && route::owner_is(i, next_hop)
+            })?;
+            Some((n, i))
+        });
+        if let Some((n, i)) = sibling {
+            self.hop(
+                Some(n.inode),
+                Some(&i.name),
+                format!("{kind}: {} → {} ({}), same parent", child.name, i.name, n.label),
+            );
+            return self.arrive(n, &i.name, next_hop, dst, depth + 1);
+        }
+        let parent_ns = parent.namespace.and_then(|i| t.namespace(i));
+        let parent_name = parent.name.clone().unwrap_or_else(|| format!("ifindex {}", parent.ifindex));
+        if let Some(pns) = parent_ns
+            && pns.interface(parent.ifindex).is_some_and(|p| route::owner_is(p, next_hop))
+        {
+            return self.finish(
+                Reach::Blocked,
+                Some(format!(
+                    "{next_hop} is the address of {parent_name}, the parent of {}'s {kind} device: the kernel passes \
+                     no traffic between a {kind} child and its parent",
+                    ns.label
+                )),
+            );
+        }
+        self.hop(
+            parent_ns.map(|n| n.inode),
+            Some(&parent_name),
+            format!("leaves through {parent_name}, the {kind} parent"),
+        );
+        self.finish(
+            Reach::LeavesHost,
+            Some(format!("{dst} is not on this host; beyond {parent_name} is not visible from here")),
+        )
+    }
+
+    /// `dst` belongs to a macvlan or ipvlan child of `out` (ifindex `out_index` in `ns`), in a
+    /// namespace on this host: the kernel passes no frames between such a parent and its
+    /// children, so a packet sent out of the parent never comes back to it. Why, if so.
+    fn child_of_parent(&self, ns: &Namespace, out_index: u32, out: &str, dst: IpAddr) -> Option<String> {
+        let (owner, child) = self.t.namespaces.iter().find_map(|n| {
+            let i = n.interfaces.iter().find(|i| i.addresses.iter().any(|a| route::same_addr(a, dst)))?;
+            Some((n, i))
+        })?;
+        let kind = child.kind.as_deref().filter(|k| matches!(*k, "macvlan" | "ipvlan"))?;
+        let parent = child.parent.as_ref()?;
+        let on_out = parent.ifindex == out_index && parent.namespace.is_none_or(|p| p == ns.inode);
+        on_out.then(|| {
+            format!(
+                "{dst} is {}'s {kind} address on this host, a child of {out}: the kernel passes no traffic between \
+                 a {kind} parent and its children, so from {} it is out of reach through {out} \
+                 (a {kind} interface of the host's own on {out} would reach it)",
+                owner.label, ns.label
+            )
+        })
+    }
+
     /// Which address of the target to aim at: one on a network shared with the source if any.
     fn destination(&self, src: &Namespace) -> Option<IpAddr> {
         if let Some(a) = self.report.to.address {
@@ -320,9 +404,19 @@ impl Walker<'_> {
 
     /// Send the packet out of `ns` through `out` toward `next_hop`.
     fn emit(&mut self, ns: &Namespace, out: &str, next_hop: IpAddr, dst: IpAddr, depth: usize) {
+        // The host can route a packet back into itself (a veth pair with both ends here): the
+        // same bound as `leave`, or the walk would recurse until the stack runs out.
+        if depth > 8 {
+            return self
+                .finish(Reach::Unknown, Some("the path is longer than netview follows (a routing loop?)".into()));
+        }
         let t = self.t;
         let out = out.to_string();
         let Some(iface) = ns.interface_named(&out) else { return self.finish(Reach::Unknown, None) };
+        if let Some(why) = self.child_of_parent(ns, iface.ifindex, &out, dst) {
+            self.hop(Some(ns.inode), Some(&out), format!("out through {out}, the parent of {dst}'s device"));
+            return self.finish(Reach::Blocked, Some(why));
+        }
         match iface.kind.as_deref() {
             Some("bridge") => {
                 let bridge = out.clone();
@@ -349,6 +443,7 @@ impl Walker<'_> {
                     None => self.arrive(peer_ns, &peer_if.name, next_hop, dst, depth),
                 }
             }
+            Some(kind @ ("macvlan" | "ipvlan")) => self.across_parent(ns, iface, kind, next_hop, dst, depth),
             Some(kind) => self.finish(
                 Reach::Unknown,
                 Some(format!(

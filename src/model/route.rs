@@ -50,6 +50,11 @@ pub fn owner(ns: &Namespace, ip: IpAddr) -> Option<&str> {
     ns.interfaces.iter().find(|i| i.addresses.iter().any(|a| same_addr(a, ip))).map(|i| i.name.as_str())
 }
 
+/// Whether interface `i` holds address `ip`.
+pub fn owner_is(i: &super::topology::Interface, ip: IpAddr) -> bool {
+    i.addresses.iter().any(|a| same_addr(a, ip))
+}
+
 /// "172.17.0.2/16" names the address 172.17.0.2.
 pub fn same_addr(cidr: &str, ip: IpAddr) -> bool {
     super::net::strip_prefix_len(cidr).parse::<IpAddr>().is_ok_and(|a| a == ip)
