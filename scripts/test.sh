@@ -24,7 +24,7 @@ fi
 engines=${NETVIEW_ENGINES:-20 28}
 # The tests whose subject is the Docker engine: the ones every further engine runs again.
 docker_tests="--test live_model --test live_firewall --test live_kinds --test live_lessons --test live_churn
-  --test live_docker_restart --test live_source --test live_hostile --test tui_tmux --test live_engine_modes --test live_names --test live_macvlan"
+  --test live_docker_restart --test live_source --test live_hostile --test tui_tmux --test live_engine_modes --test live_names"
 # Build once here, where crates.io is reachable; inside the engines' namespaces there is no network.
 cargo test --no-run
 
