@@ -29,11 +29,20 @@ pub struct Options {
     pub threads: usize,
     /// Read firewall rules (iptables-save, nft) and docker-proxy processes.
     pub firewall: bool,
+    /// Read each namespace's listening sockets (sock_diag) and their processes.
+    pub sockets: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { docker: true, docker_timeout: Duration::from_secs(5), scan_proc: true, threads: 4, firewall: true }
+        Options {
+            docker: true,
+            docker_timeout: Duration::from_secs(5),
+            scan_proc: true,
+            threads: 4,
+            firewall: true,
+            sockets: true,
+        }
     }
 }
 
@@ -49,8 +58,8 @@ pub async fn collect(opts: &Options) -> Observation {
             }
         }
     };
-    let (scan_proc, threads) = (opts.scan_proc, opts.threads);
-    let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads));
+    let (scan_proc, threads, sockets) = (opts.scan_proc, opts.threads, opts.sockets);
+    let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads, sockets));
     let firewall = async { if opts.firewall { firewall::collect(FIREWALL_TIMEOUT).await } else { Default::default() } };
     // Podman: its namespaces in any case, its API only when engines are read at all.
     let podman = async {
@@ -85,27 +94,41 @@ pub async fn collect(opts: &Options) -> Observation {
 }
 
 /// Discover namespaces, dump each one, then resolve the nsids their links refer to.
-pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, Vec<String>, usize) {
+/// With `sockets`, each namespace's listening sockets too, and the processes that hold them.
+pub fn read_namespaces(scan_proc: bool, threads: usize, sockets: bool) -> (Vec<NamespaceObs>, Vec<String>, usize) {
     let found = discovery::discover(scan_proc);
     let mut notes = found.notes;
     let mut skipped = found.skipped;
+    let pids = found.pids;
     let Some(host) = found.namespaces.first().map(|n| n.id) else {
         return (Vec::new(), notes, skipped);
     };
-    let jobs = found.namespaces.iter().map(|f| (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump)).collect();
+    let jobs = found
+        .namespaces
+        .iter()
+        .map(|f| (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump { sockets }))
+        .collect();
     let results = netlink::run_jobs(host, jobs, threads);
     let mut namespaces = Vec::new();
+    let mut sockets_found = Vec::new();
     let mut denied = Vec::new();
     for (f, r) in found.namespaces.into_iter().zip(results) {
         match r {
-            Ok(Output::Dump(d)) => namespaces.push(NamespaceObs {
-                id: f.id,
-                paths: f.paths,
-                sources: f.sources,
-                links: d.links,
-                routes: d.routes,
-                nsids: Default::default(),
-            }),
+            Ok(Output::Dump(mut d)) => {
+                if let Some(e) = d.sockets_error.take() {
+                    notes.push(format!("namespace {}: {e}", f.paths.join(" ")));
+                }
+                sockets_found.push(std::mem::take(&mut d.listening));
+                namespaces.push(NamespaceObs {
+                    id: f.id,
+                    paths: f.paths,
+                    sources: f.sources,
+                    links: d.links,
+                    routes: d.routes,
+                    nsids: Default::default(),
+                    listening: Vec::new(),
+                })
+            }
             Ok(Output::Nsids(_)) => {}
             Err(ReadError::Gone) => skipped += 1,
             Err(ReadError::Denied(_)) => denied.push(f.paths.join(" ")),
@@ -121,6 +144,11 @@ pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, V
             "{} namespaces could not be entered (entering another namespace needs root, CAP_SYS_ADMIN); showing the host's own view of them",
             denied.len()
         ));
+    }
+    let holders: Vec<&[u32]> = namespaces.iter().map(|n| pids.get(&n.id).map_or(&[][..], Vec::as_slice)).collect();
+    let host_index = namespaces.iter().position(NamespaceObs::is_host);
+    for (n, l) in namespaces.iter_mut().zip(netlink::sockets::with_owners(sockets_found, &holders, host_index)) {
+        n.listening = l;
     }
     resolve_nsids(host, &mut namespaces, threads);
     (namespaces, notes, skipped)

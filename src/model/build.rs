@@ -205,6 +205,7 @@ fn namespace_view(
         containers,
         interfaces,
         routes: ns.routes.clone(),
+        listening: ns.listening.clone(),
     }
 }
 
