@@ -10,7 +10,7 @@ pub mod nsids;
 pub mod podman;
 
 use crate::model::firewall::SourceStatus;
-use crate::model::{NamespaceObs, Observation};
+use crate::model::{NamespaceObs, NsSource, Observation};
 use netlink::{Job, NsTarget, Output, ReadError};
 use std::time::Duration;
 
@@ -103,12 +103,37 @@ pub fn read_namespaces(scan_proc: bool, threads: usize, sockets: bool) -> (Vec<N
     let Some(host) = found.namespaces.first().map(|n| n.id) else {
         return (Vec::new(), notes, skipped);
     };
-    let jobs = found
+    let jobs: Vec<(NsTarget, Job)> = found
         .namespaces
         .iter()
-        .map(|f| (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump { sockets }))
+        .map(|f| {
+            let holders = pids.get(&f.id).cloned().unwrap_or_default();
+            let ask = if !sockets {
+                netlink::sockets::Ask::No
+            } else if !scan_proc
+                || !holders.is_empty()
+                || f.sources.iter().any(|s| !matches!(s, NsSource::Named { .. }))
+            {
+                netlink::sockets::Ask::Yes
+            } else {
+                netlink::sockets::Ask::IfTunnel
+            };
+            (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump { sockets: ask, holders })
+        })
         .collect();
-    let results = netlink::run_jobs(host, jobs, threads);
+    // The namespaces with the most processes go first: finding socket owners reads every
+    // descriptor of their processes, the longest jobs, which should not be left for the end.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse(if let Job::Dump { holders, .. } = &jobs[i].1 { holders.len() } else { 0 })
+    });
+    let mut slots: Vec<Option<(NsTarget, Job)>> = jobs.into_iter().map(Some).collect();
+    let ordered = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let mut results: Vec<Option<Result<Output, ReadError>>> = (0..order.len()).map(|_| None).collect();
+    for (&i, r) in order.iter().zip(netlink::run_jobs(host, ordered, threads)) {
+        results[i] = Some(r);
+    }
+    let results = results.into_iter().map(|r| r.unwrap_or(Err(ReadError::Failed("not run".into()))));
     let mut namespaces = Vec::new();
     let mut sockets_found = Vec::new();
     let mut denied = Vec::new();
@@ -145,9 +170,9 @@ pub fn read_namespaces(scan_proc: bool, threads: usize, sockets: bool) -> (Vec<N
             denied.len()
         ));
     }
-    let holders: Vec<&[u32]> = namespaces.iter().map(|n| pids.get(&n.id).map_or(&[][..], Vec::as_slice)).collect();
     let host_index = namespaces.iter().position(NamespaceObs::is_host);
-    for (n, l) in namespaces.iter_mut().zip(netlink::sockets::with_owners(sockets_found, &holders, host_index)) {
+    let host_pids = pids.get(&host).map_or(&[][..], Vec::as_slice);
+    for (n, l) in namespaces.iter_mut().zip(netlink::sockets::finish(sockets_found, host_index, host_pids)) {
         n.listening = l;
     }
     resolve_nsids(host, &mut namespaces, threads);

@@ -80,8 +80,10 @@ impl Listener {
             return false;
         }
         let dst = unmap(dst);
+        if unmap(self.address) == dst {
+            return true; // also a v6 socket bound to a v4-mapped address
+        }
         match (self.address, dst) {
-            (a, d) if a == d => true,
             (IpAddr::V4(a), IpAddr::V4(_)) => a == Ipv4Addr::UNSPECIFIED,
             (IpAddr::V6(a), IpAddr::V6(_)) => a == Ipv6Addr::UNSPECIFIED,
             (IpAddr::V6(a), IpAddr::V4(_)) => a == Ipv6Addr::UNSPECIFIED && !self.v6only,
@@ -181,6 +183,8 @@ mod tests {
         assert!(answering(&set, SockProto::Tcp, "fd00::1".parse().unwrap(), 80, None).is_none());
         assert!(answering(&set, SockProto::Tcp, other, 53, None).is_none(), "udp is not tcp");
         assert!(answering(&set, SockProto::Udp, "::ffff:10.0.0.2".parse().unwrap(), 53, None).is_some());
+        let mapped = vec![l(SockProto::Tcp, "::ffff:10.0.0.2", 80)];
+        assert!(answering(&mapped, SockProto::Tcp, other, 80, None).is_some(), "bound to a v4-mapped address");
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct NsTarget {
 pub struct NsDump {
     pub links: Vec<LinkObs>,
     pub routes: Vec<RouteObs>,
-    /// Listening sockets (sock_diag), when asked for; owners are filled in later.
+    /// Listening sockets (sock_diag), when asked for, with the owners found in the namespace.
     pub listening: Vec<sockets::Found>,
     /// Why the listening sockets could not be read, if they could not.
     pub sockets_error: Option<String>,
@@ -66,8 +66,9 @@ impl std::fmt::Display for ReadError {
 
 /// Work to do inside one namespace.
 pub enum Job {
-    /// Links, addresses and routes; with `sockets`, the listening sockets too.
-    Dump { sockets: bool },
+    /// Links, addresses and routes; the listening sockets as `sockets` says, with their owners
+    /// among `holders` (the processes in the namespace).
+    Dump { sockets: sockets::Ask, holders: Vec<u32> },
     /// Ask this namespace which nsid it gives each candidate namespace (by opening its file).
     Nsids(Vec<NsTarget>),
 }
@@ -82,12 +83,11 @@ pub enum Output {
 pub fn run_jobs(host: NsIdentity, jobs: Vec<(NsTarget, Job)>, threads: usize) -> Vec<Result<Output, ReadError>> {
     let targets: Vec<&NsTarget> = jobs.iter().map(|(t, _)| t).collect();
     in_namespaces(host, &targets, threads, |i, socket| match &jobs[i].1 {
-        Job::Dump { sockets: with_sockets } => dump(socket).map(|mut d| {
-            if *with_sockets {
-                match sockets::DiagSocket::open(Vec::new()).and_then(|mut s| s.listeners()) {
-                    Ok(found) => d.listening = found,
-                    Err(e) => d.sockets_error = Some(format!("listening sockets (sock_diag): {e}")),
-                }
+        Job::Dump { sockets: ask, holders } => dump(socket).map(|mut d| {
+            let kinds: Vec<Option<&str>> = d.links.iter().map(|l| l.kind.as_deref()).collect();
+            match sockets::read_for(*ask, &kinds, holders) {
+                Ok(found) => d.listening = found,
+                Err(e) => d.sockets_error = Some(format!("listening sockets (sock_diag): {e}")),
             }
             Output::Dump(d)
         }),

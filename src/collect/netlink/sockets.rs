@@ -174,14 +174,51 @@ impl DiagSocket {
         }
     }
 
-    /// Every listener of this namespace: TCP and UDP, IPv4 and IPv6 (without owners).
-    pub fn listeners(&mut self) -> io::Result<Vec<Found>> {
+    /// The listeners of this namespace for each of `QUERIES` whose `wanted` is true (without
+    /// owners).
+    pub fn listeners(&mut self, wanted: [bool; 4]) -> io::Result<Vec<Found>> {
         let mut out = Vec::new();
-        for (proto, family) in QUERIES {
-            self.dump(proto, family, &mut out, |_| {})?;
+        for ((proto, family), wanted) in QUERIES.into_iter().zip(wanted) {
+            if wanted {
+                self.dump(proto, family, &mut out, |_| {})?;
+            }
         }
         Ok(out)
     }
+}
+
+/// Whether to ask a namespace for its listeners.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// Not at all (`--no-sockets`).
+    No,
+    /// Yes: the host, a namespace some process is in, a container's sandbox.
+    Yes,
+    /// A namespace no process is in (an `ip netns` one nobody entered): only when it holds a
+    /// device that listens with a kernel socket (a VXLAN or WireGuard port). Any other socket
+    /// there would have to be held by a process outside it that entered it and left.
+    IfTunnel,
+}
+
+/// Link kinds whose device listens on a UDP port of its namespace with a kernel socket.
+pub const TUNNEL_KINDS: &[&str] = &["vxlan", "geneve", "wireguard", "bareudp", "gtp", "fou"];
+
+/// The listeners of the calling thread's namespace, TCP and UDP, IPv4 and IPv6, with the owners
+/// found among `holders` (the processes in this namespace). Each inet_diag dump walks a table
+/// the kernel shares between all namespaces (some 25 µs each, also for an empty namespace), so
+/// a namespace no process is in is asked only when a tunnel device is there (see `Ask`).
+pub fn read_for(ask: Ask, kinds: &[Option<&str>], holders: &[u32]) -> io::Result<Vec<Found>> {
+    let wanted = match ask {
+        Ask::No => return Ok(Vec::new()),
+        Ask::Yes => [true; 4],
+        Ask::IfTunnel if kinds.iter().flatten().any(|k| TUNNEL_KINDS.contains(k)) => [true; 4],
+        Ask::IfTunnel => return Ok(Vec::new()),
+    };
+    let mut found = DiagSocket::open(Vec::new())?.listeners(wanted)?;
+    if !found.is_empty() {
+        owners(&mut found.iter_mut().collect::<Vec<_>>(), holders);
+    }
+    Ok(found)
 }
 
 /// Fill in each listener's owner from the `/proc/<pid>/fd` links of `pids` (ascending),
@@ -217,22 +254,29 @@ pub fn owners(found: &mut [&mut Found], pids: &[u32]) {
     }
 }
 
-/// Each namespace's listeners with their owners, in the model's stable order. `found[i]` was
-/// read in namespace `i`, `holders[i]` are the processes in it; `host` is the host namespace's
-/// index. Each namespace's processes are asked first; then the host's processes, once, for the
-/// host's sockets and every socket still without an owner: a daemon in the host namespace can
-/// hold sockets it opened in another one (dockerd's embedded DNS in each container, 127.0.0.11).
-pub fn with_owners(mut found: Vec<Vec<Found>>, holders: &[&[u32]], host: Option<usize>) -> Vec<Vec<Listener>> {
-    for (i, f) in found.iter_mut().enumerate() {
-        if Some(i) != host && !f.is_empty() {
-            owners(&mut f.iter_mut().collect::<Vec<_>>(), holders.get(i).copied().unwrap_or_default());
-        }
-    }
-    if let Some(h) = host {
-        let mut rest: Vec<&mut Found> = found.iter_mut().flatten().filter(|f| f.listener.pid.is_none()).collect();
-        if !rest.is_empty() {
-            owners(&mut rest, holders.get(h).copied().unwrap_or_default());
-        }
+/// Each namespace's listeners in the model's stable order, after one more search for the
+/// sockets still without an owner outside the host: among the host's processes named like a
+/// container engine that opens sockets inside its containers (dockerd's embedded DNS listens
+/// on 127.0.0.11 in each container on a user-defined network). Only those processes are read
+/// (`/proc/<pid>/comm` of each host process, then their descriptors), never all of them again.
+pub fn finish(mut found: Vec<Vec<Found>>, host: Option<usize>, host_pids: &[u32]) -> Vec<Vec<Listener>> {
+    let mut rest: Vec<&mut Found> = found
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != host)
+        .flat_map(|(_, f)| f.iter_mut())
+        .filter(|f| f.listener.pid.is_none())
+        .collect();
+    if !rest.is_empty() {
+        let engines: Vec<u32> = host_pids
+            .iter()
+            .copied()
+            .filter(|p| {
+                std::fs::read(format!("/proc/{p}/comm"))
+                    .is_ok_and(|c| ENGINE_DAEMONS.contains(&String::from_utf8_lossy(&c).trim_end()))
+            })
+            .collect();
+        owners(&mut rest, &engines);
     }
     found
         .into_iter()
@@ -243,6 +287,9 @@ pub fn with_owners(mut found: Vec<Vec<Found>>, holders: &[&[u32]], host: Option<
         })
         .collect()
 }
+
+/// Daemons that open sockets inside other namespaces.
+const ENGINE_DAEMONS: &[&str] = &["dockerd"];
 
 /// `socket:[12345]` → 12345.
 pub fn socket_inode(link: &[u8]) -> Option<u64> {
