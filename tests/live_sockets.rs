@@ -186,6 +186,7 @@ fn listening_sockets_match_ss_in_every_namespace() {
     let ino = support::ns_identity(&ctr_path).expect("container namespace").1;
     let theirs = namespaces.iter().find(|n| n["inode"] == ino).expect("netview reads the container's namespace");
     compare(&mut c, "container", theirs, &ctr_ss, true);
+    c.eq("container: listeners ss lists", ctr_ss.len(), 6);
     c.ok("container: embedded DNS", ctr_ss.iter().any(|(k, _)| k.1 == "127.0.0.11"), "ss shows 127.0.0.11");
     let dns_owner = netview_keys(theirs).into_iter().find(|(k, _, _)| k.1 == "127.0.0.11").and_then(|(_, _, c)| c);
     c.eq("container: embedded DNS held by", dns_owner.as_deref(), Some("dockerd"));
