@@ -201,7 +201,7 @@ pub enum Ask {
 }
 
 /// Link kinds whose device listens on a UDP port of its namespace with a kernel socket.
-pub const TUNNEL_KINDS: &[&str] = &["vxlan", "geneve", "wireguard", "bareudp", "gtp", "fou"];
+pub const TUNNEL_KINDS: &[&str] = &["vxlan", "geneve", "wireguard", "bareudp", "gtp"];
 
 /// The listeners of the calling thread's namespace, TCP and UDP, IPv4 and IPv6, with the owners
 /// found among `holders` (the processes in this namespace). Each inet_diag dump walks a table
