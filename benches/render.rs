@@ -69,6 +69,7 @@ fn big_observation() -> Observation {
             ],
             routes: vec![],
             nsids: BTreeMap::from([(0, host_id)]),
+            listening: Vec::new(),
         });
     }
     namespaces.insert(
@@ -80,6 +81,7 @@ fn big_observation() -> Observation {
             links: host_links,
             routes: vec![RouteObs { destination: "default".into(), gateway: Some("192.0.2.1".into()), oif: Some(2) }],
             nsids: host_nsids,
+            listening: Vec::new(),
         },
     );
     Observation { namespaces, host: HostFacts { uid: 0, ..Default::default() }, ..Default::default() }

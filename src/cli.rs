@@ -51,6 +51,10 @@ pub struct Cli {
     #[arg(long)]
     pub no_firewall: bool,
 
+    /// Do not read the listening sockets of each namespace (sock_diag) or their processes.
+    #[arg(long)]
+    pub no_sockets: bool,
+
     /// Colours of the interactive view: `projector` is bold and high-contrast for classrooms.
     /// NO_COLOR turns colour off whatever the theme.
     #[arg(long, value_enum)]

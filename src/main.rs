@@ -33,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         docker_timeout: Duration::from_secs_f64(cli.docker_timeout),
         scan_proc: !cli.no_proc_scan,
         firewall: !cli.no_firewall,
+        sockets: !cli.no_sockets,
         ..Options::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -79,7 +79,15 @@ impl LinkB for LinkObs {
 }
 
 fn ns(inode: u64, sources: Vec<NsSource>) -> NamespaceObs {
-    NamespaceObs { id: nsid(inode), paths: vec![], sources, links: vec![lo()], routes: vec![], nsids: BTreeMap::new() }
+    NamespaceObs {
+        id: nsid(inode),
+        paths: vec![],
+        sources,
+        links: vec![lo()],
+        routes: vec![],
+        nsids: BTreeMap::new(),
+        listening: vec![],
+    }
 }
 
 /// The host namespace with lo and eth0 and a default route through eth0.

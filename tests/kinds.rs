@@ -64,6 +64,7 @@ fn k8s_node() -> Observation {
             route("10.244.1.0/24", None, 5),
         ],
         nsids: BTreeMap::from([(0, id(POD)), (1, id(MACVLAN_CTR))]),
+        listening: Vec::new(),
     };
     let pod = NamespaceObs {
         id: id(POD),
@@ -72,6 +73,7 @@ fn k8s_node() -> Observation {
         links: vec![link(1, "lo", None, &["127.0.0.1/8"]), pod_eth0],
         routes: vec![route("default", Some("10.244.1.1"), 2)],
         nsids: BTreeMap::from([(0, id(HOST))]),
+        listening: Vec::new(),
     };
     let ctr = NamespaceObs {
         id: id(MACVLAN_CTR),
@@ -80,6 +82,7 @@ fn k8s_node() -> Observation {
         links: vec![link(1, "lo", None, &["127.0.0.1/8"]), macvlan],
         routes: vec![],
         nsids: BTreeMap::from([(0, id(HOST))]),
+        listening: Vec::new(),
     };
     Observation { namespaces: vec![host, pod, ctr], ..Default::default() }
 }

@@ -250,6 +250,7 @@ fn podman_namespaces_are_named_without_the_api() {
         links: vec![],
         routes: vec![],
         nsids: Default::default(),
+        listening: Vec::new(),
     };
     let obs = Observation {
         namespaces: vec![

@@ -25,6 +25,8 @@ pub struct Discovery {
     pub notes: Vec<String>,
     /// Entries that vanished or could not be read.
     pub skipped: usize,
+    /// The processes in each namespace, ascending (from the `/proc` pass; empty without it).
+    pub pids: BTreeMap<NsIdentity, Vec<u32>>,
 }
 
 pub fn identity(path: &Path) -> std::io::Result<NsIdentity> {
@@ -120,7 +122,13 @@ fn scan_processes(
     pids.sort_unstable();
     for pid in pids {
         let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
-        match identity(&path) {
+        let found = identity(&path);
+        if let Ok(id) = &found
+            && id.dev == host.dev
+        {
+            d.pids.entry(*id).or_default().push(pid);
+        }
+        match found {
             Ok(id) if id.dev == host.dev && !seen.contains_key(&id) => {
                 seen.insert(id, ());
                 let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();

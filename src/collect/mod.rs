@@ -10,7 +10,7 @@ pub mod nsids;
 pub mod podman;
 
 use crate::model::firewall::SourceStatus;
-use crate::model::{NamespaceObs, Observation};
+use crate::model::{NamespaceObs, NsSource, Observation};
 use netlink::{Job, NsTarget, Output, ReadError};
 use std::time::Duration;
 
@@ -29,11 +29,20 @@ pub struct Options {
     pub threads: usize,
     /// Read firewall rules (iptables-save, nft) and docker-proxy processes.
     pub firewall: bool,
+    /// Read each namespace's listening sockets (sock_diag) and their processes.
+    pub sockets: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { docker: true, docker_timeout: Duration::from_secs(5), scan_proc: true, threads: 4, firewall: true }
+        Options {
+            docker: true,
+            docker_timeout: Duration::from_secs(5),
+            scan_proc: true,
+            threads: 4,
+            firewall: true,
+            sockets: true,
+        }
     }
 }
 
@@ -74,8 +83,8 @@ pub async fn collect(opts: &Options) -> Observation {
             }
         }
     };
-    let (scan_proc, threads) = (opts.scan_proc, opts.threads);
-    let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads));
+    let (scan_proc, threads, sockets) = (opts.scan_proc, opts.threads, opts.sockets);
+    let net = tokio::task::spawn_blocking(move || read_namespaces(scan_proc, threads, sockets));
     let firewall = async { if opts.firewall { firewall::collect(FIREWALL_TIMEOUT).await } else { Default::default() } };
     // Podman: its namespaces in any case, its API only when engines are read at all.
     let podman = async {
@@ -122,27 +131,66 @@ pub async fn collect(opts: &Options) -> Observation {
 }
 
 /// Discover namespaces, dump each one, then resolve the nsids their links refer to.
-pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, Vec<String>, usize) {
+/// With `sockets`, each namespace's listening sockets too, and the processes that hold them.
+pub fn read_namespaces(scan_proc: bool, threads: usize, sockets: bool) -> (Vec<NamespaceObs>, Vec<String>, usize) {
     let found = discovery::discover(scan_proc);
     let mut notes = found.notes;
     let mut skipped = found.skipped;
+    let pids = found.pids;
     let Some(host) = found.namespaces.first().map(|n| n.id) else {
         return (Vec::new(), notes, skipped);
     };
-    let jobs = found.namespaces.iter().map(|f| (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump)).collect();
-    let results = netlink::run_jobs(host, jobs, threads);
+    let jobs: Vec<(NsTarget, Job)> = found
+        .namespaces
+        .iter()
+        .map(|f| {
+            let holders = pids.get(&f.id).cloned().unwrap_or_default();
+            let ask = if !sockets {
+                netlink::sockets::Ask::No
+            } else if !scan_proc
+                || !holders.is_empty()
+                || f.sources.iter().any(|s| !matches!(s, NsSource::Named { .. }))
+            {
+                netlink::sockets::Ask::Yes
+            } else {
+                netlink::sockets::Ask::IfTunnel
+            };
+            (NsTarget { id: f.id, path: f.open_path.clone() }, Job::Dump { sockets: ask, holders })
+        })
+        .collect();
+    // The namespaces with the most processes go first: finding socket owners reads every
+    // descriptor of their processes, the longest jobs, which should not be left for the end.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse(if let Job::Dump { holders, .. } = &jobs[i].1 { holders.len() } else { 0 })
+    });
+    let mut slots: Vec<Option<(NsTarget, Job)>> = jobs.into_iter().map(Some).collect();
+    let ordered = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let mut results: Vec<Option<Result<Output, ReadError>>> = (0..order.len()).map(|_| None).collect();
+    for (&i, r) in order.iter().zip(netlink::run_jobs(host, ordered, threads)) {
+        results[i] = Some(r);
+    }
+    let results = results.into_iter().map(|r| r.unwrap_or(Err(ReadError::Failed("not run".into()))));
     let mut namespaces = Vec::new();
+    let mut sockets_found = Vec::new();
     let mut denied = Vec::new();
     for (f, r) in found.namespaces.into_iter().zip(results) {
         match r {
-            Ok(Output::Dump(d)) => namespaces.push(NamespaceObs {
-                id: f.id,
-                paths: f.paths,
-                sources: f.sources,
-                links: d.links,
-                routes: d.routes,
-                nsids: Default::default(),
-            }),
+            Ok(Output::Dump(mut d)) => {
+                if let Some(e) = d.sockets_error.take() {
+                    notes.push(format!("namespace {}: {e}", f.paths.join(" ")));
+                }
+                sockets_found.push(std::mem::take(&mut d.listening));
+                namespaces.push(NamespaceObs {
+                    id: f.id,
+                    paths: f.paths,
+                    sources: f.sources,
+                    links: d.links,
+                    routes: d.routes,
+                    nsids: Default::default(),
+                    listening: Vec::new(),
+                })
+            }
             Ok(Output::Nsids(_)) => {}
             Err(ReadError::Gone) => skipped += 1,
             Err(ReadError::Denied(_)) => denied.push(f.paths.join(" ")),
@@ -158,6 +206,11 @@ pub fn read_namespaces(scan_proc: bool, threads: usize) -> (Vec<NamespaceObs>, V
             "{} namespaces could not be entered (entering another namespace needs root, CAP_SYS_ADMIN); showing the host's own view of them",
             denied.len()
         ));
+    }
+    let host_index = namespaces.iter().position(NamespaceObs::is_host);
+    let host_pids = pids.get(&host).map_or(&[][..], Vec::as_slice);
+    for (n, l) in namespaces.iter_mut().zip(netlink::sockets::finish(sockets_found, host_index, host_pids)) {
+        n.listening = l;
     }
     resolve_nsids(host, &mut namespaces, threads);
     (namespaces, notes, skipped)

@@ -100,6 +100,7 @@ mod tests {
             links,
             routes: vec![],
             nsids: BTreeMap::new(),
+            listening: Vec::new(),
         }
     }
 

@@ -208,6 +208,7 @@ fn namespace_view(
         containers,
         interfaces,
         routes: ns.routes.clone(),
+        listening: ns.listening.clone(),
     }
 }
 

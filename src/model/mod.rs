@@ -16,6 +16,7 @@ pub mod rates;
 pub mod reach;
 pub mod route;
 pub mod rule_rates;
+pub mod sockets;
 pub mod topology;
 pub mod walk;
 

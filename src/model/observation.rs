@@ -132,6 +132,9 @@ pub struct NamespaceObs {
     pub routes: Vec<RouteObs>,
     /// This namespace's own view of nsids: nsid -> the namespace it names here.
     pub nsids: BTreeMap<i32, NsIdentity>,
+    /// TCP listeners and bound UDP sockets (sock_diag), in `sockets::sort` order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listening: Vec<super::sockets::Listener>,
 }
 
 impl NamespaceObs {

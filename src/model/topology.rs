@@ -117,6 +117,9 @@ pub struct Namespace {
     pub containers: Vec<String>,
     pub interfaces: Vec<Interface>,
     pub routes: Vec<RouteObs>,
+    /// Sockets waiting for traffic here (TCP LISTEN, bound UDP); omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listening: Vec<super::sockets::Listener>,
 }
 
 /// The other end of a link: a veth's peer or a macvlan/vxlan's parent.

@@ -6,6 +6,7 @@ pub mod graph;
 pub mod json;
 pub mod lesson;
 pub mod path;
+pub mod sockets;
 pub mod style;
 pub mod table;
 pub mod text;

@@ -21,6 +21,7 @@ pub fn write(t: &Topology, style: Style, out: &mut impl Write) -> std::io::Resul
     }
     bridges(t, style, &mut lines);
     namespaces(t, style, &mut lines);
+    super::sockets::section(t, style, &mut lines);
     super::firewall::sections(t, style, &mut lines);
     tree(t, style, &mut lines);
     if !t.notes.is_empty() {

@@ -155,6 +155,9 @@ fn host(t: &Topology, o: &mut Out) {
     for n in &t.notes {
         o.text(format!("note: {n}"));
     }
+    if let Some(h) = t.namespaces.iter().find(|n| n.host) {
+        listening(h, o);
+    }
     o.blank();
     o.cmd("ip -br link");
     o.cmd("ip route");
@@ -321,9 +324,30 @@ fn namespace(t: &Topology, ns: &Namespace, o: &mut Out) {
             }
         }
     }
+    listening(ns, o);
     o.blank();
     o.cmd(in_ns(ns, "ip addr"));
     o.cmd(in_ns(ns, "ip route"));
+    if !ns.listening.is_empty() {
+        o.cmd(in_ns(ns, "ss -ltnup"));
+    }
+}
+
+/// The sockets waiting for traffic in `ns`, with the process holding each.
+fn listening(ns: &Namespace, o: &mut Out) {
+    if ns.listening.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 12;
+    o.blank();
+    o.head(format!("listening ({})", ns.listening.len()));
+    for l in ns.listening.iter().take(SHOWN) {
+        let v6only = if l.v6only { " v6only" } else { "" };
+        o.text(format!("  {:<22} {}{v6only}", l.endpoint(), l.owner()));
+    }
+    if ns.listening.len() > SHOWN {
+        o.text(format!("  … {} more", ns.listening.len() - SHOWN));
+    }
 }
 
 fn container(t: &Topology, c: &Container, o: &mut Out) {
@@ -407,10 +431,16 @@ fn container(t: &Topology, c: &Container, o: &mut Out) {
         }
     }
     super::details_names::unpublished(c, o);
+    if let Some(n) = ns {
+        listening(n, o);
+    }
     o.blank();
     o.cmd(format!("{} inspect {}", c.engine.cli(), c.name));
     if let Some(n) = ns {
         o.cmd(in_ns(n, "ip addr"));
+        if !n.listening.is_empty() {
+            o.cmd(in_ns(n, "ss -ltnup"));
+        }
     }
 }
 

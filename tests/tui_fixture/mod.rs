@@ -209,6 +209,7 @@ fn namespace(inode: u64, path: &str, source: NsSource, links: Vec<LinkObs>) -> N
         links,
         routes: vec![],
         nsids: BTreeMap::new(),
+        listening: Vec::new(),
     }
 }
 
@@ -361,6 +362,7 @@ fn host_ns() -> NamespaceObs {
             route("192.168.122.0/24", None, 2),
         ],
         nsids: BTreeMap::new(),
+        listening: Vec::new(),
     };
     for (nsid, inode) in [(0, WEB), (1, SHOP_WEB), (2, SHOP_API), (3, SHOP_DB), (4, BATCH), (5, RED), (6, BLUE)] {
         h.nsids.insert(nsid, id(inode));
@@ -618,6 +620,7 @@ pub fn empty_host() -> Observation {
             links: vec![lo(HOST)],
             routes: vec![],
             nsids: BTreeMap::new(),
+            listening: Vec::new(),
         }],
         docker: DockerObs {
             available: false,

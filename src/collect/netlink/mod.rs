@@ -6,6 +6,7 @@
 
 pub mod parse;
 pub mod socket;
+pub mod sockets;
 
 use crate::model::{LinkObs, NsIdentity, RouteObs, Stats};
 use nix::sched::{CloneFlags, setns};
@@ -38,6 +39,10 @@ pub struct NsTarget {
 pub struct NsDump {
     pub links: Vec<LinkObs>,
     pub routes: Vec<RouteObs>,
+    /// Listening sockets (sock_diag), when asked for, with the owners found in the namespace.
+    pub listening: Vec<sockets::Found>,
+    /// Why the listening sockets could not be read, if they could not.
+    pub sockets_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +66,9 @@ impl std::fmt::Display for ReadError {
 
 /// Work to do inside one namespace.
 pub enum Job {
-    Dump,
+    /// Links, addresses and routes; the listening sockets as `sockets` says, with their owners
+    /// among `holders` (the processes in the namespace).
+    Dump { sockets: sockets::Ask, holders: Vec<u32> },
     /// Ask this namespace which nsid it gives each candidate namespace (by opening its file).
     Nsids(Vec<NsTarget>),
 }
@@ -76,7 +83,14 @@ pub enum Output {
 pub fn run_jobs(host: NsIdentity, jobs: Vec<(NsTarget, Job)>, threads: usize) -> Vec<Result<Output, ReadError>> {
     let targets: Vec<&NsTarget> = jobs.iter().map(|(t, _)| t).collect();
     in_namespaces(host, &targets, threads, |i, socket| match &jobs[i].1 {
-        Job::Dump => dump(socket).map(Output::Dump),
+        Job::Dump { sockets: ask, holders } => dump(socket).map(|mut d| {
+            let kinds: Vec<Option<&str>> = d.links.iter().map(|l| l.kind.as_deref()).collect();
+            match sockets::read_for(*ask, &kinds, holders) {
+                Ok(found) => d.listening = found,
+                Err(e) => d.sockets_error = Some(format!("listening sockets (sock_diag): {e}")),
+            }
+            Output::Dump(d)
+        }),
         Job::Nsids(candidates) => {
             let mut found = Vec::new();
             for c in candidates {
@@ -210,7 +224,7 @@ pub fn dump(socket: &mut NlSocket) -> Result<NsDump, ReadError> {
             l.addresses = a.into_iter().map(|(_, c)| c).collect();
         }
     }
-    Ok(NsDump { links, routes })
+    Ok(NsDump { links, routes, ..Default::default() })
 }
 
 /// A VXLAN device's own forwarding entries (`bridge fdb show dev <it>`, the self ones): an
