@@ -62,6 +62,20 @@ pub struct PortMapping {
     pub connections: Option<Connections>,
 }
 
+impl PortMapping {
+    /// The rules that carry the port, by what they do, in the order the snapshot and the
+    /// dashboard list them.
+    pub fn rule_groups(&self) -> [(&'static str, &[RuleHit]); 5] {
+        [
+            ("DNAT", &self.dnat),
+            ("forward", &self.forward),
+            ("hairpin", &self.hairpin),
+            ("masquerade", &self.masquerade),
+            ("raw", &self.raw),
+        ]
+    }
+}
+
 /// Tracked connections through one published port (conntrack's NATed entries).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connections {
@@ -516,13 +530,7 @@ fn walk_direct(from: &str, host: &Namespace, rules: &Ruleset, mut p: Packet, m: 
     p.out_iface = route::lookup(host, p.dst).and_then(|r| r.iface);
     let local = p.in_iface.is_none();
     let mut hooks = Vec::new();
-    let result = |hooks, outcome: String, reaches| PortWalk {
-        from: from.into(),
-        destination: destination.clone(),
-        hooks,
-        outcome,
-        reaches_container: reaches,
-    };
+    let result = |hooks, outcome: String, reaches| port_walk(from, &destination, hooks, outcome, reaches);
     let plan: &[Hook] =
         if local { &[Hook::Output, Hook::Postrouting] } else { &[Hook::Prerouting, Hook::Forward, Hook::Postrouting] };
     for &hook in plan {
@@ -538,6 +546,10 @@ fn walk_direct(from: &str, host: &Namespace, rules: &Ruleset, mut p: Packet, m: 
     result(hooks, outcome, true)
 }
 
+fn port_walk(from: &str, destination: &str, hooks: Vec<HookWalk>, outcome: String, reaches: bool) -> PortWalk {
+    PortWalk { from: from.into(), destination: destination.into(), hooks, outcome, reaches_container: reaches }
+}
+
 /// PREROUTING (or OUTPUT for the host's own traffic), then, once DNAT has pointed the packet at
 /// the container, FORWARD (or nothing more for local traffic) and POSTROUTING.
 fn walk_from(from: &str, host: &Namespace, rules: &Ruleset, mut p: Packet, m: &PortMapping, local: bool) -> PortWalk {
@@ -547,13 +559,7 @@ fn walk_from(from: &str, host: &Namespace, rules: &Ruleset, mut p: Packet, m: &P
     let dnat = first.dnat.clone();
     let dropped = first.verdict == Verdict::Drop;
     hooks.push(first);
-    let result = |hooks, outcome: String, reaches| PortWalk {
-        from: from.into(),
-        destination: destination.clone(),
-        hooks,
-        outcome,
-        reaches_container: reaches,
-    };
+    let result = |hooks, outcome: String, reaches| port_walk(from, &destination, hooks, outcome, reaches);
     if dropped {
         return result(hooks, "dropped before NAT".into(), false);
     }

@@ -118,13 +118,7 @@ fn ports(fw: &FirewallView, style: Style, lines: &mut Vec<String>) {
                 crate::model::topology::gateway_mode_meaning(mode)
             ));
         }
-        for (what, hits) in [
-            ("DNAT", &m.dnat),
-            ("forward", &m.forward),
-            ("hairpin", &m.hairpin),
-            ("masquerade", &m.masquerade),
-            ("raw", &m.raw),
-        ] {
+        for (what, hits) in m.rule_groups() {
             if hits.is_empty() && what == "DNAT" && m.notes.is_empty() && !m.routed {
                 lines.push(format!("    {what:<11} {}", style.warn("no DNAT rule found for this port")));
             }

@@ -73,13 +73,7 @@ pub fn mapping(t: &Topology, m: &PortMapping, o: &mut Out) {
     if m.dnat.is_empty() && m.forward.is_empty() {
         o.text("  no rule for this port was found in the rules netview could read");
     }
-    for (what, hits) in [
-        ("DNAT", &m.dnat),
-        ("forward", &m.forward),
-        ("hairpin", &m.hairpin),
-        ("masquerade", &m.masquerade),
-        ("raw", &m.raw),
-    ] {
+    for (what, hits) in m.rule_groups() {
         for h in hits {
             rule(o, what, h);
         }
