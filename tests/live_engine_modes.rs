@@ -37,12 +37,6 @@ fn host_port(container: &str) -> u16 {
         .unwrap_or_else(|| panic!("no 0.0.0.0 mapping for {container} in `docker port`: {out}"))
 }
 
-/// The address other hosts reach this one at: the source of its default route.
-fn engine_address() -> Option<String> {
-    let v: Value = serde_json::from_str(&run("ip", &["-j", "route", "get", "192.0.2.1"]).ok()?).ok()?;
-    v.get(0)?["prefsrc"].as_str().map(String::from)
-}
-
 /// Where a probe starts.
 #[derive(Clone)]
 enum From {
@@ -162,19 +156,8 @@ fn published_ports_and_gateway_modes_agree_with_real_traffic() {
 
     // "Another host": a namespace of ours on a /30 in 10.250.x behind a veth, routing everything
     // through this host.
-    let id = std::process::id();
-    let (base, k) = (format!("10.250.{}", id / 64 % 250), id % 64 * 4);
-    let (host_side, client_addr) = (format!("{base}.{}", k + 1), format!("{base}.{}", k + 2));
-    let (cli, hv, cv) = (n("cli"), n("h"), n("c"));
-    must("ip", &["netns", "add", &cli]);
-    must("ip", &["link", "add", &hv, "type", "veth", "peer", "name", &cv, "netns", &cli]);
-    must("ip", &["addr", "add", &format!("{host_side}/30"), "dev", &hv]);
-    must("ip", &["link", "set", &hv, "up"]);
-    must("ip", &["-n", &cli, "addr", "add", &format!("{client_addr}/30"), "dev", &cv]);
-    must("ip", &["-n", &cli, "link", "set", &cv, "up"]);
-    must("ip", &["-n", &cli, "link", "set", "lo", "up"]);
-    must("ip", &["-n", &cli, "route", "add", "default", "via", &host_side]);
-    let engine = engine_address().unwrap_or_else(|| host_side.clone());
+    let cli = n("cli");
+    let engine = another_host(&cli, &n("h"), &n("c"));
 
     // Networks: nat (the default) twice, and on 28+ one in each other gateway mode.
     let seed = std::process::id() as usize + 71;

@@ -37,11 +37,6 @@ fn connects(ns: &str, addr: &str, port: u16) -> bool {
     exec(&mut cmd, Duration::from_secs(10)).is_ok_and(|o| o.status.success() && !o.stderr.contains("refused"))
 }
 
-fn engine_address() -> Option<String> {
-    let v: Value = serde_json::from_str(&run("ip", &["-j", "route", "get", "192.0.2.1"]).ok()?).ok()?;
-    v.get(0)?["prefsrc"].as_str().map(String::from)
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)).collect()
 }
@@ -227,19 +222,8 @@ fn names_and_unpublished_ports_agree_with_docker_and_real_lookups() {
 
     // `netview path` from another host (a client namespace of ours behind a veth) against real
     // connections.
-    let id = std::process::id();
-    let (sub, k) = (format!("10.250.{}", id / 64 % 250), id % 64 * 4);
-    let (host_side, client_addr) = (format!("{sub}.{}", k + 1), format!("{sub}.{}", k + 2));
-    let (cli, hv, cv) = (n("cli"), n("h"), n("c"));
-    must("ip", &["netns", "add", &cli]);
-    must("ip", &["link", "add", &hv, "type", "veth", "peer", "name", &cv, "netns", &cli]);
-    must("ip", &["addr", "add", &format!("{host_side}/30"), "dev", &hv]);
-    must("ip", &["link", "set", &hv, "up"]);
-    must("ip", &["-n", &cli, "addr", "add", &format!("{client_addr}/30"), "dev", &cv]);
-    must("ip", &["-n", &cli, "link", "set", &cv, "up"]);
-    must("ip", &["-n", &cli, "link", "set", "lo", "up"]);
-    must("ip", &["-n", &cli, "route", "add", "default", "via", &host_side]);
-    let engine = engine_address().unwrap_or_else(|| host_side.clone());
+    let cli = n("cli");
+    let engine = another_host(&cli, &n("h"), &n("c"));
     let mut agree = 0;
     let cases = [(int_port, "internal network only"), (host_port, "host network mode: -p is ignored"), (pub_port, "")];
     for (port, why) in cases {

@@ -492,3 +492,30 @@ impl Checks {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Another host
+
+/// A namespace `cli` of the test's own playing another host: a veth (`hv` here, `cv` there) on a
+/// /30 in 10.250.x chosen from the pid, its default route through this host. The address it
+/// reaches this host at (the source of this host's default route, else the veth's).
+pub fn another_host(cli: &str, hv: &str, cv: &str) -> String {
+    let id = std::process::id();
+    let (sub, k) = (format!("10.250.{}", id / 64 % 250), id % 64 * 4);
+    let (host_side, client_addr) = (format!("{sub}.{}", k + 1), format!("{sub}.{}", k + 2));
+    must("ip", &["netns", "add", cli]);
+    must("ip", &["link", "add", hv, "type", "veth", "peer", "name", cv, "netns", cli]);
+    must("ip", &["addr", "add", &format!("{host_side}/30"), "dev", hv]);
+    must("ip", &["link", "set", hv, "up"]);
+    must("ip", &["-n", cli, "addr", "add", &format!("{client_addr}/30"), "dev", cv]);
+    must("ip", &["-n", cli, "link", "set", cv, "up"]);
+    must("ip", &["-n", cli, "link", "set", "lo", "up"]);
+    must("ip", &["-n", cli, "route", "add", "default", "via", &host_side]);
+    engine_address().unwrap_or(host_side)
+}
+
+/// The address other hosts reach this one at: the source of its default route.
+pub fn engine_address() -> Option<String> {
+    let v: Value = serde_json::from_str(&run("ip", &["-j", "route", "get", "192.0.2.1"]).ok()?).ok()?;
+    v.get(0)?["prefsrc"].as_str().map(String::from)
+}
