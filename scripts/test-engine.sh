@@ -34,6 +34,8 @@ set -uo pipefail
 
 CACHE=${NETVIEW_ENGINE_CACHE:-/var/cache/netview-engines}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=isolated.sh
+. "$here/isolated.sh"
 
 die() { echo "test-engine: $*" >&2; exit 1; }
 
@@ -58,19 +60,7 @@ setup_names() {
   ROOT=/opt/nvt-eng$VER
 }
 
-pid() { [ -f "$PIDF" ] && p=$(cat "$PIDF") && [ -d "/proc/$p" ] && echo "$p"; }
-
 answers() { DOCKER_HOST=unix://$SOCK timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
-
-# Processes in the engine's mount namespace (its containerd, shims, docker-proxy): that namespace
-# is this script's alone, while their command lines look like the host engine's.
-ns_pids() {
-  [ -s "$MNTNS" ] || return 0
-  local want d; want=$(cat "$MNTNS")
-  for d in /proc/[0-9]*; do
-    [ "$(readlink "$d/ns/mnt" 2>/dev/null)" = "$want" ] && basename "$d"
-  done
-}
 
 # Debian sid's docker.io (28.x) and tini-static, downloaded once into $CACHE.
 fetch28() {
@@ -180,15 +170,7 @@ down() {
     local ids; ids=$(DOCKER_HOST=unix://$SOCK docker ps -aq)
     [ -n "$ids" ] && DOCKER_HOST=unix://$SOCK docker rm -f $ids >/dev/null 2>&1
   fi
-  local p c; p=$(pid)
-  if [ -n "$p" ]; then
-    kill -TERM "$p"
-    for _ in $(seq 30); do [ -d "/proc/$p" ] || break; sleep 1; done
-    [ -d "/proc/$p" ] && kill -KILL "$p"
-  fi
-  for c in $(ns_pids); do kill -TERM "$c" 2>/dev/null; done
-  sleep 1
-  for c in $(ns_pids); do kill -KILL "$c" 2>/dev/null; done
+  stop_isolated 30
   # The mounts live in the engine's mount namespace and go with it; any left on the host are ours.
   for m in $(findmnt -rn -o TARGET | grep -E "^$STATE(/|$)" | sort -r); do umount -l "$m"; done
   [ -e "/run/netns/$NS" ] && ip netns del "$NS"

@@ -28,17 +28,9 @@ MNTNS=$BASE/mntns
 LOG=${LOG:-/var/log/nvt-podman.log}
 IMAGE=localhost/nvt-podman/busybox:latest
 export CONTAINERS_CONF=$BASE/containers.conf CONTAINERS_STORAGE_CONF=$BASE/storage.conf
-
-pid() { [ -f "$PIDF" ] && p=$(cat "$PIDF") && [ -d "/proc/$p" ] && echo "$p"; }
-
-# Every process in Podman's mount namespace (the service, conmon, containers, aardvark-dns).
-ns_pids() {
-  [ -s "$MNTNS" ] || return 0
-  local want; want=$(cat "$MNTNS")
-  for d in /proc/[0-9]*; do
-    [ "$(readlink "$d/ns/mnt" 2>/dev/null)" = "$want" ] && basename "$d"
-  done
-}
+# pid, ns_pids, stop_isolated
+# shellcheck source=isolated.sh
+. "$(cd "$(dirname "$0")" && pwd)/isolated.sh"
 
 in_ns() {
   local p; p=$(pid) || { echo "test-podman: not running" >&2; return 1; }
@@ -129,15 +121,9 @@ down() {
     in_ns podman pod rm -af -t 0 >/dev/null 2>&1
     in_ns podman rm -af -t 0 >/dev/null 2>&1
     in_ns podman network prune -f >/dev/null 2>&1
-    local p; p=$(pid)
-    kill -TERM "$p"
-    for _ in $(seq 20); do [ -d "/proc/$p" ] || break; sleep 0.5; done
-    [ -d "/proc/$p" ] && kill -KILL "$p"
   fi
-  # conmon, containers, aardvark-dns left in its mount namespace, each by its pid
-  for c in $(ns_pids); do kill -TERM "$c" 2>/dev/null; done
-  sleep 0.5
-  for c in $(ns_pids); do kill -KILL "$c" 2>/dev/null; done
+  # the service, then conmon, containers, aardvark-dns left in its mount namespace
+  stop_isolated 10
   for m in $(findmnt -rn -o TARGET | grep -E "^($BASE|$DATA)(/|$)" | sort -r); do umount -l "$m"; done
   [ -e /run/netns/$NS ] && ip netns del $NS
   ip link del $NS-h 2>/dev/null
